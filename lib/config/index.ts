@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { alertNotifierConfig } from './alert-notifier';
 import { backupPrunerConfig } from './backup-pruner';
-import { awsAccountId, awsRegion, functionOverrides, logRetentionDays } from './common';
+import type { functionOverrides } from './common';
+import { awsAccountId, awsRegion, logRetentionDays } from './common';
 import { ebsAuditConfig } from './ebs-audit';
 
 export { LOG_RETENTION_DAYS } from './common';
