@@ -6,6 +6,8 @@ import {
   DescribeSnapshotsCommand,
   DescribeVolumesCommand,
   EC2Client,
+  type DescribeVolumesCommandOutput,
+  type VolumeState,
 } from '@aws-sdk/client-ec2';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
@@ -53,7 +55,12 @@ const plan = (over: Partial<ActionPlan>): ActionPlan => ({
   pendingCount: 0,
   ...over,
 });
-const volume = (id: string, state: string, tags: Record<string, string> = { [MARK]: '2026-11-20', owner: 'x' }) => ({
+const volume = (
+  id: string,
+  state: VolumeState,
+  tags: Record<string, string> = { [MARK]: '2026-11-20', owner: 'x' },
+): DescribeVolumesCommandOutput => ({
+  $metadata: {},
   Volumes: [{ VolumeId: id, State: state, Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) }],
 });
 

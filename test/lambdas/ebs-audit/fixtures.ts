@@ -1,9 +1,8 @@
 /** Shared test helpers for the ebs-audit tests that drive mocked AWS clients. */
-import type { Client } from '@smithy/smithy-client';
 
 /** The account a mocked client acts for: its access key is `ASIA<account>` (assumed) or the home test key. */
 export async function whoAndWhere(
-  getClient: () => Client<never, never, never>,
+  getClient: () => { config: unknown },
   homeAccount: string,
 ): Promise<{ account: string; region: string }> {
   const config = getClient().config as unknown as {
