@@ -7,7 +7,11 @@ const ROOT = join(__dirname, '../..');
 
 /** Runs the CLI exactly as `npx platform-ops` does (bin/platform-ops-cli.cjs). */
 function cli(...args: string[]) {
-  const run = spawnSync(process.execPath, [join(ROOT, 'bin/platform-ops-cli.cjs'), ...args], { cwd: ROOT, encoding: 'utf8', timeout: 30_000 });
+  const run = spawnSync(process.execPath, [join(ROOT, 'bin/platform-ops-cli.cjs'), ...args], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
   return { status: run.status, stdout: run.stdout, stderr: run.stderr };
 }
 
@@ -35,18 +39,26 @@ describe('platform-ops config', () => {
   it('answers --json with the issues for machines', () => {
     const run = cli('config', 'validate', '--json', tempConfig({ name: 'X' }));
     expect(run.status).toBe(1);
-    expect(JSON.parse(run.stdout)).toMatchObject({ valid: false, issues: [{ path: 'name', message: expect.stringMatching(/lower-case/) }] });
+    expect(JSON.parse(run.stdout)).toMatchObject({
+      valid: false,
+      issues: [{ path: 'name', message: expect.stringMatching(/lower-case/) }],
+    });
   });
 
   it('shows the config with defaults filled in', () => {
     const run = cli('config', 'show', tempConfig({}));
     expect(run.status).toBe(0);
-    expect(JSON.parse(run.stdout)).toMatchObject({ name: 'platform-ops', defaults: { logRetentionDays: 30, retryAttempts: 2 } });
+    expect(JSON.parse(run.stdout)).toMatchObject({
+      name: 'platform-ops',
+      defaults: { logRetentionDays: 30, retryAttempts: 2 },
+    });
   });
 
   it('has --help for the command and its subcommands', () => {
     expect(cli('--help').stdout).toMatch(/config\s+validate or show a deployment config file/);
-    expect(cli('config', 'validate', '--help').stdout).toMatch(/Usage: platform-ops config validate \[options\] \[path\]/);
+    expect(cli('config', 'validate', '--help').stdout).toMatch(
+      /Usage: platform-ops config validate \[options\] \[path\]/,
+    );
   });
 
   it('rejects an unknown command with help', () => {
