@@ -1,6 +1,9 @@
 import { type App, Tags } from 'aws-cdk-lib';
 import type { PlatformOpsConfig } from './config';
+import { ebsAuditFunctionRoleName } from './config/ebs-audit';
 import { AlertingStack } from './stacks/alerting-stack';
+import { EbsAuditMemberRoleStack } from './stacks/ebs-audit-member-role-stack';
+import { EbsAuditStack } from './stacks/ebs-audit-stack';
 
 export interface PlatformOpsStacks {
   readonly alerting: AlertingStack;
@@ -23,6 +26,26 @@ export function buildPlatformOps(app: App, config: PlatformOpsConfig): PlatformO
   void opsTopic; // used by the job stacks below
 
   // Job stacks register here, one block each, created only when the job's section is enabled.
+
+  // ebs-audit
+  if (config.jobs.ebsAudit?.enabled) {
+    const ebsAudit = config.jobs.ebsAudit;
+    new EbsAuditStack(app, `${config.name}-ebs-audit`, {
+      ...common,
+      opsTopic,
+      description: 'platform-ops: weekly audit of unattached EBS volumes across accounts and regions',
+    });
+    // Deployed into member accounts (StackSets), so no env: the audit account comes from config or a parameter.
+    new EbsAuditMemberRoleStack(app, `${config.name}-ebs-audit-member-role`, {
+      analyticsReporting: false,
+      description: 'platform-ops: role the ebs-audit function assumes in a member account',
+      auditAccountId: config.env.account,
+      auditRoleName: ebsAuditFunctionRoleName(config.name),
+      memberRoleName: ebsAudit.memberRoleName,
+      externalId: ebsAudit.externalId,
+      actions: ebsAudit.actions,
+    });
+  }
 
   for (const [key, value] of Object.entries({ project: 'platform-ops', ...config.tags })) {
     Tags.of(app).add(key, value);
