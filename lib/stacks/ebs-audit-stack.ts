@@ -101,10 +101,13 @@ export class EbsAuditStack extends Stack {
 
     const policy = fn.role.node.tryFindChild('DefaultPolicy');
     if (policy) {
+      // Finding ids name pseudo parameters as <AWS::...> unless the stack's env resolves them to literals.
+      const partition = Token.isUnresolved(this.partition) ? '<AWS::Partition>' : this.partition;
+      const account = Token.isUnresolved(this.account) ? '<AWS::AccountId>' : this.account;
       const ack = (finding: string, reason: string) =>
         Validations.of(policy).acknowledge({ id: `AwsSolutions-IAM5[${finding}]`, reason });
       ack(
-        `Resource::arn:<AWS::Partition>:iam::*:role/${cfg.memberRoleName}`,
+        `Resource::arn:${partition}:iam::*:role/${cfg.memberRoleName}`,
         'Member accounts are discovered at run time (Organizations or config), so the account is a wildcard; the role name is fixed.',
       );
       ack(
@@ -117,7 +120,7 @@ export class EbsAuditStack extends Stack {
       );
       if (cfg.actions.mark)
         ack(
-          `Resource::arn:<AWS::Partition>:ec2:*:${Token.isUnresolved(this.account) ? '<AWS::AccountId>' : this.account}:volume/*`,
+          `Resource::arn:${partition}:ec2:*:${account}:volume/*`,
           'Volumes to mark/delete are found at run time in any region; every statement is conditioned on the deletion mark tag.',
         );
       // From OpsFunction's grantPublish on the KMS-encrypted ops topic (better acknowledged once in OpsFunction).
@@ -127,7 +130,7 @@ export class EbsAuditStack extends Stack {
       );
       if (cfg.actions.delete && cfg.actions.snapshotBeforeDelete)
         ack(
-          'Resource::arn:<AWS::Partition>:ec2:*::snapshot/*',
+          `Resource::arn:${partition}:ec2:*::snapshot/*`,
           'Snapshot ids do not exist before CreateSnapshot; creation requires the source-volume tag, tagging only on creation.',
         );
     }

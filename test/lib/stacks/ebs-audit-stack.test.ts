@@ -1,4 +1,5 @@
-import { Stack } from 'aws-cdk-lib';
+import { readFileSync } from 'node:fs';
+import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { buildPlatformOps } from '../../../lib/app';
 import { parseConfig, type PlatformOpsConfig } from '../../../lib/config';
@@ -12,7 +13,13 @@ const ACCOUNT = '123456789012';
 
 type Json = Record<string, unknown>;
 
-function build(ebsAudit: Json = {}, env: Json = { region: 'eu-west-1' }) {
+/** An app with the feature flags of cdk.json, as `cdk synth` sees them (the shared testApp() has none). */
+function cdkJsonApp(): App {
+  const { context } = JSON.parse(readFileSync('cdk.json', 'utf8')) as { context: Json };
+  return new App({ context: { ...context, 'aws:cdk:bundling-stacks': [] } });
+}
+
+function build(ebsAudit: Json = {}, env: Json = { region: 'eu-west-1' }, app: App = testApp()) {
   const base = exampleConfig();
   const config: PlatformOpsConfig = parseConfig({
     name: 'platform-ops',
@@ -28,7 +35,6 @@ function build(ebsAudit: Json = {}, env: Json = { region: 'eu-west-1' }) {
       },
     },
   });
-  const app = testApp();
   buildPlatformOps(app, config);
   const audit = app.node.findChild('platform-ops-ebs-audit') as EbsAuditStack;
   const member = app.node.findChild('platform-ops-ebs-audit-member-role') as EbsAuditMemberRoleStack;
@@ -296,28 +302,44 @@ describe('actions enabled', () => {
 });
 
 describe('cdk-nag', () => {
-  test.each([
+  const nagCases: [string, (app: App) => App][] = [
     [
       'example config',
-      () => {
-        const app = testApp();
+      (app) => {
         buildPlatformOps(app, exampleConfig());
         return app;
       },
     ],
     [
       'org + actions, account known',
-      () =>
+      (app) =>
         build(
           { accounts: 'organization', regions: 'enabled', actions: { mark: true, delete: true } },
           { account: ACCOUNT, region: 'eu-west-1' },
+          app,
         ).app,
     ],
-    ['mark only, environment-agnostic', () => build({ actions: { mark: true } }, {}).app],
-  ])('%s: no unacknowledged finding in the ebs-audit stacks', (_n, makeApp) => {
+    ['mark only, environment-agnostic', (app) => build({ actions: { mark: true } }, {}, app).app],
+  ];
+  test.each(
+    nagCases.flatMap(([name, make]) => [
+      [`${name} (no feature flags)`, () => make(testApp())] as const,
+      [`${name} (cdk.json feature flags)`, () => make(cdkJsonApp())] as const,
+    ]),
+  )('%s: no unacknowledged finding in the ebs-audit stacks', (_n, makeApp) => {
     const app = makeApp();
     const stacks = app.node.children.filter((c): c is Stack => c instanceof Stack && c.stackName.includes('ebs-audit'));
     expect(stacks).toHaveLength(2);
     for (const stack of stacks) expect(nagViolations(stack)).toEqual([]);
+  });
+
+  test('with cdk.json flags and a known region the partition is literal, and still scoped to the member role', () => {
+    const { auditT } = build({}, { account: ACCOUNT, region: 'eu-west-1' }, cdkJsonApp());
+    expect(jobStatements(auditT)[0]).toEqual({
+      Sid: 'AssumeTheMemberRole',
+      Effect: 'Allow',
+      Action: 'sts:AssumeRole',
+      Resource: 'arn:aws:iam::*:role/platform-ops-ebs-audit',
+    });
   });
 });
