@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { registerConfigCommand } from './commands/config';
+import { registerEbsAuditCommand } from './commands/ebs-audit';
 
 /**
  * The operator CLI: `npx platform-ops <command> [options]`. Every job's subcommand drives the same core and ports
@@ -13,6 +14,7 @@ export function buildProgram(): Command {
 
   registerConfigCommand(program);
   // Job subcommands register here, one line each.
+  registerEbsAuditCommand(program);
 
   return program;
 }
