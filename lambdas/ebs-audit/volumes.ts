@@ -111,6 +111,15 @@ export function estimateDetachedSince(lastDatapoint: Date | undefined, now: Date
   return { detachedSince: new Date(end), note: 'end of the hour of the last VolumeIdleTime datapoint' };
 }
 
+/** Notes repeat across thousands of volumes; share one string per distinct text. */
+const internedNotes = new Map<string, string>();
+function intern(text: string): string {
+  const known = internedNotes.get(text);
+  if (known !== undefined) return known;
+  if (internedNotes.size < 10_000) internedNotes.set(text, text);
+  return text;
+}
+
 export function classifyVolume(
   volume: ScannedVolume,
   where: { readonly account: string; readonly region: string },
@@ -149,13 +158,13 @@ export function classifyVolume(
     owner: owner?.owner ?? null,
     ownerTag: owner?.tag ?? null,
     monthlyCostUsd: cost.status === 'priced' ? cost.usd : null,
-    costNote: cost.status === 'priced' ? '' : `unknown: ${cost.reason}`,
+    costNote: cost.status === 'priced' ? '' : intern(`unknown: ${cost.reason}`),
     detachedSince: detached.detachedSince === 'unknown' ? 'unknown' : detached.detachedSince.toISOString(),
     detachedDays:
       detached.detachedSince === 'unknown'
         ? null
         : Math.floor((now.getTime() - detached.detachedSince.getTime()) / DAY_MS),
-    detachedNote: detached.note,
+    detachedNote: intern(detached.note),
     kubernetes: isKubernetesVolume(tags),
     cloudformationStack: tagOrNull(CLOUDFORMATION_STACK_TAG),
     excluded: isExcluded(tags, rules.excludeTag),
