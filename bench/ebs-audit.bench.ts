@@ -220,7 +220,7 @@ async function main() {
   const expectedTotal = Object.values(expected).reduce((s, n) => s + n, 0);
 
   console.log(
-    `ebs-audit benchmark: ${ACCOUNTS} accounts × ${REGIONS.length} regions, ${LATENCY_MS} ms per call, concurrency ${config.concurrency}`,
+    `ebs-audit benchmark (${PROFILE}): ${ACCOUNTS} accounts × ${REGIONS.length} regions, ${LATENCY_MS} ms per call, concurrency ${config.concurrency}`,
   );
   console.log(
     `  volumes found            ${result.volumes.length} (expected ${volumes}); audited scopes ${result.auditedScopes.length}; not audited ${result.notAudited.length}`,
