@@ -38,10 +38,15 @@ export const alertNotifierConfig = z
   .superRefine((cfg, ctx) => {
     const names = cfg.routes.map((r) => r.name);
     if (!names.includes(cfg.defaultRoute)) {
-      ctx.addIssue({ code: 'custom', path: ['defaultRoute'], message: `must name one of the routes (${names.join(', ')})` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['defaultRoute'],
+        message: `must name one of the routes (${names.join(', ')})`,
+      });
     }
     names.forEach((name, i) => {
-      if (names.indexOf(name) !== i) ctx.addIssue({ code: 'custom', path: ['routes', i, 'name'], message: `duplicate route "${name}"` });
+      if (names.indexOf(name) !== i)
+        ctx.addIssue({ code: 'custom', path: ['routes', i, 'name'], message: `duplicate route "${name}"` });
     });
   });
 
