@@ -10,7 +10,7 @@ import {
   type ServiceOutputTypes,
 } from '@aws-sdk/client-s3';
 import type { AbsoluteLocation, FinalizeRequestHandlerOptions, FinalizeRequestMiddleware } from '@smithy/types';
-import { createAwsClient } from '../shared/aws-clients';
+import { type AwsClientOptions, createAwsClient } from '../shared/aws-clients';
 import type { StoredObject } from './plan-types';
 
 /** S3's limit for one DeleteObjects request. */
@@ -118,6 +118,8 @@ export interface S3TargetConnection {
   readonly endpointUrl?: string;
   readonly region?: string;
   readonly maxAttempts?: number;
+  /** Only for tests and the CLI's explicit profile; the function uses its role. */
+  readonly credentials?: AwsClientOptions['credentials'];
 }
 
 /** An S3 client for one target: path-style addressing with a custom endpoint (MinIO needs it). */
@@ -125,7 +127,7 @@ export function createS3Client(target: S3TargetConnection): S3Client {
   const custom = target.endpointUrl !== undefined;
   return createAwsClient(
     S3Client,
-    { region: target.region, endpoint: target.endpointUrl, maxAttempts: target.maxAttempts },
+    { region: target.region, endpoint: target.endpointUrl, maxAttempts: target.maxAttempts, credentials: target.credentials },
     custom
       ? { forcePathStyle: true, requestChecksumCalculation: 'WHEN_REQUIRED' as const, responseChecksumValidation: 'WHEN_REQUIRED' as const }
       : {},
