@@ -78,7 +78,8 @@ describe('runPruner', () => {
   });
 
   it('keeps backup.info when a data object is refused, and then deletes no WAL', async () => {
-    const store = new MemoryStore(bucket(), (k) => k.endsWith('data.tar.gz') && store.deleteOrder.length === 1 && k.includes(folder({ endedDaysAgo: 60 }).id));
+    const oldestId = folder({ endedDaysAgo: 60 }).id;
+    const store: MemoryStore = new MemoryStore(bucket(), (k: string): boolean => k.endsWith('data.tar.gz') && k.includes(oldestId));
     const report = await runPruner({ targets: [target], storeFor: () => store, now: NOW, dryRun: false, maxDeletesPerRun: 100 });
     const t = report.targets[0];
     const oldest = folder({ endedDaysAgo: 60 }).id;
