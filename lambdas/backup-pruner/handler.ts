@@ -1,8 +1,9 @@
+import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
 import { SNSClient } from '@aws-sdk/client-sns';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Context } from 'aws-lambda';
 import { z } from 'zod';
-import { backupPrunerConfig } from '../../lib/config/backup-pruner';
+import { type BackupTargetConfig, backupPrunerConfig } from '../../lib/config/backup-pruner';
 import { createAwsClient } from '../shared/aws-clients';
 import { envField, parseEnv } from '../shared/env';
 import { OpsEventPublisher, buildOpsEvent } from '../shared/ops-event';
@@ -22,12 +23,26 @@ const env = parseEnv(
 const config = env.JOB_CONFIG;
 const publisher = new OpsEventPublisher(createAwsClient(SNSClient), env.OPS_TOPIC_ARN);
 const s3Clients = new Map<string, S3Client>();
+const storeCredentials = z.object({ accessKeyId: z.string().min(1), secretAccessKey: z.string().min(1) });
 
-function s3ClientFor(endpointUrl: string | undefined, region: string | undefined): S3Client {
-  const key = `${endpointUrl ?? ''}|${region ?? ''}`;
+/** One S3 client per endpoint/region/credentials, reused across warm invocations. */
+function s3ClientFor(target: BackupTargetConfig): S3Client {
+  const key = `${target.endpointUrl ?? ''}|${target.region ?? ''}|${target.credentialsSecretName ?? ''}`;
   let client = s3Clients.get(key);
   if (!client) {
-    client = createS3Client({ endpointUrl, region });
+    const secretName = target.credentialsSecretName;
+    client = createS3Client({
+      endpointUrl: target.endpointUrl,
+      region: target.region,
+      // MinIO keys come from Secrets Manager at run time (cached by Powertools), never from the environment.
+      credentials: secretName
+        ? async () => {
+            const parsed = storeCredentials.safeParse(await getSecret(secretName, { transform: 'json', maxAge: 300 }));
+            if (!parsed.success) throw new Error(`secret ${secretName} must hold {"accessKeyId", "secretAccessKey"}`);
+            return parsed.data;
+          }
+        : undefined,
+    });
     s3Clients.set(key, client);
   }
   return client;
@@ -41,8 +56,8 @@ export const handler = async (_event: unknown, context: Context): Promise<Omit<R
   const report = await runPruner({
     targets: config.targets,
     storeFor: (target) => {
-      const full = config.targets.find((t) => t.name === target.name);
-      return new S3ObjectStore(s3ClientFor(full?.endpointUrl, full?.region), target.bucket, { contentMd5: full?.contentMd5 });
+      const full = config.targets.find((t) => t.name === target.name) as BackupTargetConfig;
+      return new S3ObjectStore(s3ClientFor(full), target.bucket, { contentMd5: full.contentMd5 });
     },
     now,
     dryRun: config.dryRun,

@@ -35,6 +35,14 @@ export const backupTarget = z
     purgeVersions: z.boolean().default(false),
     /** Send Content-MD5 on DeleteObjects from the start (older MinIO); otherwise it is switched on when refused. */
     contentMd5: z.boolean().default(false),
+    /**
+     * With endpointUrl: name of a Secrets Manager secret holding `{"accessKeyId": ..., "secretAccessKey": ...}` for
+     * the S3-compatible store (read at run time, never put in the environment). Without it the function's role is used.
+     */
+    credentialsSecretName: z
+      .string()
+      .regex(/^[A-Za-z0-9/_+=.@-]{1,512}$/, 'must be a Secrets Manager secret name')
+      .optional(),
   })
   .superRefine((t, ctx) => {
     if (t.layout !== 'velero' && t.retention === undefined) {
@@ -46,6 +54,9 @@ export const backupTarget = z
         path: ['retention'],
         message: 'is not used by layout "velero" (Velero backups carry their own TTL); remove it',
       });
+    }
+    if (t.credentialsSecretName !== undefined && t.endpointUrl === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['credentialsSecretName'], message: 'is only used with endpointUrl' });
     }
     if (t.layout === 'barman' && !/[^/]\/$/.test(t.prefix)) {
       ctx.addIssue({
