@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -55,6 +55,29 @@ export const OPS_BUNDLING = {
  * - alarms on Errors, Throttles and DLQ depth that notify the ops-events topic (on ALARM and on OK)
  * - Powertools environment (service name, metrics namespace, log level)
  */
+/** Lambda's limit on the total size of a function's environment variables. */
+export const LAMBDA_ENV_LIMIT_BYTES = 4096;
+/** What an unresolved value (a topic ARN, say) is assumed to take once deployed. */
+const TOKEN_ALLOWANCE_BYTES = 256;
+
+/**
+ * Fails synth, naming the job, when the environment would exceed Lambda's 4 KB limit (a deploy would fail later
+ * with a less helpful message). Unresolved tokens are counted at a generous allowance.
+ */
+export function checkEnvironmentSize(jobName: string, environment: Record<string, string>): number {
+  const bytes = Object.entries(environment).reduce(
+    (sum, [key, value]) =>
+      sum + Buffer.byteLength(key) + (Token.isUnresolved(value) ? TOKEN_ALLOWANCE_BYTES : Buffer.byteLength(value)),
+    0,
+  );
+  if (bytes > LAMBDA_ENV_LIMIT_BYTES) {
+    throw new Error(
+      `${jobName}: the function environment would take about ${bytes} bytes, over Lambda's ${LAMBDA_ENV_LIMIT_BYTES}-byte limit; shorten the job's config section`,
+    );
+  }
+  return bytes;
+}
+
 export class OpsFunction extends NodejsFunction {
   declare readonly role: iam.Role;
   declare readonly deadLetterQueue: sqs.Queue;
@@ -63,6 +86,16 @@ export class OpsFunction extends NodejsFunction {
 
   constructor(scope: Construct, id: string, props: OpsFunctionProps) {
     const { settings } = props;
+    const environment: Record<string, string> = {
+      ...props.environment,
+      NODE_OPTIONS: '--enable-source-maps',
+      POWERTOOLS_SERVICE_NAME: props.jobName,
+      POWERTOOLS_METRICS_NAMESPACE: 'PlatformOps',
+      POWERTOOLS_LOG_LEVEL: settings.logLevel,
+      PLATFORM_OPS_JOB: props.jobName,
+      OPS_TOPIC_ARN: props.opsTopic.topicArn,
+    };
+    checkEnvironmentSize(props.jobName, environment);
     const logGroup = new logs.LogGroup(scope, `${id}LogGroup`, {
       retention: settings.logRetentionDays as logs.RetentionDays,
       removalPolicy: RemovalPolicy.DESTROY,
@@ -98,15 +131,7 @@ export class OpsFunction extends NodejsFunction {
       vpcSubnets: props.vpcSubnets,
       securityGroups: props.securityGroups,
       bundling: { ...OPS_BUNDLING, mainFields: [...OPS_BUNDLING.mainFields], externalModules: [] },
-      environment: {
-        ...props.environment,
-        NODE_OPTIONS: '--enable-source-maps',
-        POWERTOOLS_SERVICE_NAME: props.jobName,
-        POWERTOOLS_METRICS_NAMESPACE: 'PlatformOps',
-        POWERTOOLS_LOG_LEVEL: settings.logLevel,
-        PLATFORM_OPS_JOB: props.jobName,
-        OPS_TOPIC_ARN: props.opsTopic.topicArn,
-      },
+      environment,
     });
     this.jobName = props.jobName;
 

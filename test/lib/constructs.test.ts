@@ -3,7 +3,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { join } from 'node:path';
 import { functionSettings, parseConfig } from '../../lib/config';
-import { OpsFunction } from '../../lib/constructs/ops-function';
+import { OpsFunction, checkEnvironmentSize } from '../../lib/constructs/ops-function';
 import { ScheduledJob } from '../../lib/constructs/scheduled-job';
 import { nagViolations, testApp } from './infra-helpers';
 
@@ -122,6 +122,18 @@ describe('OpsFunction', () => {
     stackWithJob({ reservedConcurrency: 2 }).template.hasResourceProperties('AWS::Lambda::Function', {
       ReservedConcurrentExecutions: 2,
     });
+  });
+
+  it('fails synth, naming the job, when the environment would pass the 4 KB limit', () => {
+    const app = testApp();
+    const stack = new Stack(app, 'Big');
+    const topic = new sns.Topic(stack, 'Ops', { enforceSSL: true });
+    const settings = functionSettings(parseConfig({}).defaults);
+    const environment = { JOB_CONFIG: JSON.stringify({ targets: 'x'.repeat(4000) }) };
+    expect(
+      () => new OpsFunction(stack, 'Fn', { jobName: 'big-job', entry, opsTopic: topic, settings, environment }),
+    ).toThrow(/big-job: the function environment would take about \d+ bytes, over Lambda's 4096-byte limit/);
+    expect(checkEnvironmentSize('small', { A: 'b', T: topic.topicArn })).toBe(1 + 1 + 1 + 256);
   });
 
   it('exposes role, log group, queue and alarms to the job stacks', () => {
