@@ -80,7 +80,11 @@ function countingClient(bucket: SimulatedBarmanBucket) {
             if (!bucket.deleted.has(i)) contents.push({ Key: bucket.keyAt(i), Size: 16_777_216, LastModified: NOW });
             i++;
           }
-          return { Contents: contents, IsTruncated: i < bucket.size, NextContinuationToken: i < bucket.size ? String(i) : undefined };
+          return {
+            Contents: contents,
+            IsTruncated: i < bucket.size,
+            NextContinuationToken: i < bucket.size ? String(i) : undefined,
+          };
         }
         case 'GetObjectCommand': {
           counts.GetObject++;
@@ -108,7 +112,18 @@ async function requestBench(backups: number, wals: number) {
   const bucket = new SimulatedBarmanBucket(backups, wals);
   const { client, counts } = countingClient(bucket);
   const report = await runPruner({
-    targets: [{ name: 'db', bucket: 'b', prefix: ROOT, layout: 'barman', retention: '30d', keepLast: 3, graceDays: 7, purgeVersions: false }],
+    targets: [
+      {
+        name: 'db',
+        bucket: 'b',
+        prefix: ROOT,
+        layout: 'barman',
+        retention: '30d',
+        keepLast: 3,
+        graceDays: 7,
+        purgeVersions: false,
+      },
+    ],
     storeFor: () => new S3ObjectStore(client, 'b'),
     now: NOW,
     dryRun: false,
@@ -119,16 +134,27 @@ async function requestBench(backups: number, wals: number) {
   const walDeletes = t.wal?.toDelete ?? 0;
   const n = bucket.size;
   const d = t.objectsToDelete;
-  const minimumOrdered = Math.ceil(deletedBackups / 1000) + Math.ceil(deletedBackups / 1000) + Math.ceil(walDeletes / 1000);
+  const minimumOrdered =
+    Math.ceil(deletedBackups / 1000) + Math.ceil(deletedBackups / 1000) + Math.ceil(walDeletes / 1000);
   const expected = Math.ceil(n / 1000) + backups + minimumOrdered;
   const made = counts.ListObjectsV2 + counts.GetObject + counts.DeleteObjects;
 
   // The naive approach on the same bucket: the same listing and GETs, then one DeleteObject per key.
   const naive = countingClient(bucket);
   const keysToDelete = d;
-  for (let i = 0; i < keysToDelete; i++) await naive.client.send(new DeleteObjectCommand({ Bucket: 'b', Key: `k${i}` }));
+  for (let i = 0; i < keysToDelete; i++)
+    await naive.client.send(new DeleteObjectCommand({ Bucket: 'b', Key: `k${i}` }));
   const naiveTotal = Math.ceil(n / 1000) + backups + naive.counts.DeleteObject;
-  return { n, d, counts, expected, made, naiveTotal, lowerBound: Math.ceil(n / 1000) + backups + Math.ceil(d / 1000), t };
+  return {
+    n,
+    d,
+    counts,
+    expected,
+    made,
+    naiveTotal,
+    lowerBound: Math.ceil(n / 1000) + backups + Math.ceil(d / 1000),
+    t,
+  };
 }
 
 /** Child mode: plan a 1,000,000-object bucket (dry run) and print peak RSS. */
@@ -137,7 +163,18 @@ async function rssChild(cap: number) {
   const { client } = countingClient(bucket);
   const started = Date.now();
   const report = await runPruner({
-    targets: [{ name: 'db', bucket: 'b', prefix: ROOT, layout: 'barman', retention: '30d', keepLast: 3, graceDays: 7, purgeVersions: false }],
+    targets: [
+      {
+        name: 'db',
+        bucket: 'b',
+        prefix: ROOT,
+        layout: 'barman',
+        retention: '30d',
+        keepLast: 3,
+        graceDays: 7,
+        purgeVersions: false,
+      },
+    ],
     storeFor: () => new S3ObjectStore(client, 'b'),
     now: NOW,
     dryRun: true,
@@ -175,7 +212,9 @@ async function main() {
   }
   console.log('\n## memory: 1,000,000-object bucket planned in a fresh process (dry run)');
   for (const cap of [10_000, 1_000_000]) {
-    const child = spawnSync(process.execPath, ['--import', 'tsx', __filename, '--rss-child', String(cap)], { encoding: 'utf8' });
+    const child = spawnSync(process.execPath, ['--import', 'tsx', __filename, '--rss-child', String(cap)], {
+      encoding: 'utf8',
+    });
     if (child.status !== 0) {
       console.log(`child failed: ${child.stderr}`);
       ok = false;

@@ -34,7 +34,15 @@ export function cliJson(report: RunReport) {
   return {
     dryRun: report.dryRun,
     layout: t?.layout,
-    backups: (t?.backups ?? []).map((b) => ({ id: b.id, action: b.action, reason: b.reason, status: b.status, time: b.time, objects: b.objects, bytes: b.bytes })),
+    backups: (t?.backups ?? []).map((b) => ({
+      id: b.id,
+      action: b.action,
+      reason: b.reason,
+      status: b.status,
+      time: b.time,
+      objects: b.objects,
+      bytes: b.bytes,
+    })),
     objectsToDelete: t?.objectsToDelete ?? 0,
     bytesToFree: t?.bytesToFree ?? 0,
     deleted: t?.deleted ?? 0,
@@ -53,23 +61,47 @@ export function cliJson(report: RunReport) {
 }
 
 /** `platform-ops backup-pruner ...`: the same planner and executor as the Lambda, with the operator's credentials. */
-export function registerBackupPrunerCommand(program: Command, out: Writer = stdout, err: Writer = { write: (t) => process.stderr.write(t) }): void {
+export function registerBackupPrunerCommand(
+  program: Command,
+  out: Writer = stdout,
+  err: Writer = { write: (t) => process.stderr.write(t) },
+): void {
   program
     .command('backup-pruner')
     .description('plan (and with --execute apply) barman/Velero/prefix backup retention on one S3 or MinIO location')
     .requiredOption('--bucket <bucket>', 'bucket name')
-    .requiredOption('--prefix <prefix>', 'key prefix: the barman server folder "<destinationPath>/<serverName>/", the Velero prefix, or a dump folder ("" for the bucket root)')
-    .addOption(new Option('--layout <layout>', 'what lives under the prefix').choices(['barman', 'velero', 'prefix']).makeOptionMandatory())
+    .requiredOption(
+      '--prefix <prefix>',
+      'key prefix: the barman server folder "<destinationPath>/<serverName>/", the Velero prefix, or a dump folder ("" for the bucket root)',
+    )
+    .addOption(
+      new Option('--layout <layout>', 'what lives under the prefix')
+        .choices(['barman', 'velero', 'prefix'])
+        .makeOptionMandatory(),
+    )
     .option('--retention <period>', 'recovery window / age limit like 30d, 4w, 3m (barman and prefix)')
     .option('--min-redundancy <n>', 'barman: keep at least the newest N DONE backups', integer('--min-redundancy'))
     .option('--keep-last <n>', 'prefix: always keep the newest N objects (default 3)', integer('--keep-last'))
-    .option('--grace-days <n>', 'velero: days after expiry before deleting; barman: days before a folder without backup.info is reported (default 7)', integer('--grace-days'))
-    .option('--delete-failed-older-than-days <n>', 'barman: also delete FAILED backups older than N days', integer('--delete-failed-older-than-days'))
+    .option(
+      '--grace-days <n>',
+      'velero: days after expiry before deleting; barman: days before a folder without backup.info is reported (default 7)',
+      integer('--grace-days'),
+    )
+    .option(
+      '--delete-failed-older-than-days <n>',
+      'barman: also delete FAILED backups older than N days',
+      integer('--delete-failed-older-than-days'),
+    )
     .option('--endpoint-url <url>', 'S3-compatible endpoint (MinIO); path-style addressing is used')
     .option('--region <region>', 'bucket region')
     .option('--purge-versions', 'versioned buckets: also delete noncurrent versions and delete markers of pruned keys')
     .option('--content-md5', 'send Content-MD5 on DeleteObjects from the start (older MinIO)')
-    .option('--max-deletes <n>', 'refuse the whole run if the plan deletes more objects than this', integer('--max-deletes'), 10_000)
+    .option(
+      '--max-deletes <n>',
+      'refuse the whole run if the plan deletes more objects than this',
+      integer('--max-deletes'),
+      10_000,
+    )
     .option('--now <iso-time>', 'plan as if it were this time (what-if); defaults to the current time')
     .option('--execute', 'delete for real (without it this is a dry run)')
     .option('--json', 'print one JSON object instead of a table')
@@ -91,7 +123,9 @@ export function registerBackupPrunerCommand(program: Command, out: Writer = stdo
       });
       if (!parsed.success) {
         const flag = (p: PropertyKey) => `--${String(p).replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
-        err.write(`backup-pruner: ${parsed.error.issues.map((i) => `${i.path.length ? flag(i.path[0]) : 'options'} ${i.message}`).join('; ')}\n`);
+        err.write(
+          `backup-pruner: ${parsed.error.issues.map((i) => `${i.path.length ? flag(i.path[0]) : 'options'} ${i.message}`).join('; ')}\n`,
+        );
         process.exitCode = 2;
         return;
       }
@@ -128,21 +162,35 @@ export function registerBackupPrunerCommand(program: Command, out: Writer = stdo
 
 function printHuman(report: RunReport, out: Writer): void {
   const t = report.targets[0];
-  out.write(`${report.dryRun ? 'DRY RUN (add --execute to delete)' : 'EXECUTE'}: ${t.layout} at s3://${t.bucket}/${t.prefix}\n\n`);
+  out.write(
+    `${report.dryRun ? 'DRY RUN (add --execute to delete)' : 'EXECUTE'}: ${t.layout} at s3://${t.bucket}/${t.prefix}\n\n`,
+  );
   printTable(
-    t.backups.map((b) => ({ ID: b.id, ACTION: b.action, STATUS: b.status, TIME: b.time, OBJECTS: b.objects, SIZE: formatBytes(b.bytes), REASON: b.reason })),
+    t.backups.map((b) => ({
+      ID: b.id,
+      ACTION: b.action,
+      STATUS: b.status,
+      TIME: b.time,
+      OBJECTS: b.objects,
+      SIZE: formatBytes(b.bytes),
+      REASON: b.reason,
+    })),
     ['ID', 'ACTION', 'STATUS', 'TIME', 'OBJECTS', 'SIZE', 'REASON'],
     out,
   );
   out.write('\n');
   if (t.wal) {
-    out.write(`WAL: ${t.wal.total} objects; cutoff ${t.wal.cutoff ?? `none (${t.wal.noCutoffReason})`}; ${t.wal.toDelete} to delete (${formatBytes(t.wal.bytesToFree)})\n`);
+    out.write(
+      `WAL: ${t.wal.total} objects; cutoff ${t.wal.cutoff ?? `none (${t.wal.noCutoffReason})`}; ${t.wal.toDelete} to delete (${formatBytes(t.wal.bytesToFree)})\n`,
+    );
   }
   out.write(`Plan: ${t.objectsToDelete} object(s), ${formatBytes(t.bytesToFree)} to free; listed ${t.objectsListed}\n`);
-  if (!report.dryRun) out.write(`Deleted: ${t.deleted} object(s)${t.versionsDeleted ? `, ${t.versionsDeleted} version(s)` : ''}\n`);
+  if (!report.dryRun)
+    out.write(`Deleted: ${t.deleted} object(s)${t.versionsDeleted ? `, ${t.versionsDeleted} version(s)` : ''}\n`);
   if (t.refused) out.write(`REFUSED: ${t.refused}\n`);
   for (const w of t.warnings) out.write(`warning: ${w}\n`);
-  for (const e of t.errors.slice(0, 50)) out.write(`error: ${e.key}${e.versionId ? ` (version ${e.versionId})` : ''}: ${e.code}: ${e.message}\n`);
+  for (const e of t.errors.slice(0, 50))
+    out.write(`error: ${e.key}${e.versionId ? ` (version ${e.versionId})` : ''}: ${e.code}: ${e.message}\n`);
   if (t.errors.length > 50) out.write(`... and ${t.errors.length - 50} more error(s) (use --json)\n`);
   if (t.resume) out.write(`resume: ${t.resume}\n`);
 }

@@ -18,11 +18,11 @@ export interface BackupInfo {
   readonly systemId?: string;
 }
 
-export type BackupInfoParse = { readonly ok: true; readonly info: BackupInfo } | { readonly ok: false; readonly error: string };
+export type BackupInfoParse =
+  { readonly ok: true; readonly info: BackupInfo } | { readonly ok: false; readonly error: string };
 
 const WAL_SEGMENT = /^[0-9A-F]{24}$/;
-const TIMESTAMP =
-  /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?\s*(Z|[+-]\d{2}(?::?\d{2})?)$/;
+const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?\s*(Z|[+-]\d{2}(?::?\d{2})?)$/;
 
 /**
  * Parses barman's timestamp text (Python `str(datetime)`, e.g. `2025-06-09 17:17:03.555743+00:00`). A timestamp
@@ -58,7 +58,8 @@ function readFields(text: string): { fields: Map<string, string | undefined> } |
     if (eq <= 0) return { error: `line ${i + 1} is not key=value: ${JSON.stringify(line.trim().slice(0, 40))}` };
     const key = line.slice(0, eq).trim();
     const value = line.slice(eq + 1).trim();
-    if (!/^[a-z_][a-z0-9_]*$/.test(key)) return { error: `line ${i + 1} has an invalid key ${JSON.stringify(key.slice(0, 40))}` };
+    if (!/^[a-z_][a-z0-9_]*$/.test(key))
+      return { error: `line ${i + 1} has an invalid key ${JSON.stringify(key.slice(0, 40))}` };
     if (fields.has(key)) return { error: `field ${key} appears twice` };
     fields.set(key, value === 'None' ? undefined : value);
   }
@@ -73,7 +74,8 @@ export function parseBackupInfo(text: string): BackupInfoParse {
 
   const status = fields.get('status');
   if (status === undefined) return { ok: false, error: 'status is missing' };
-  if (!(BACKUP_STATUSES as readonly string[]).includes(status)) return { ok: false, error: `status ${JSON.stringify(status)} is unknown` };
+  if (!(BACKUP_STATUSES as readonly string[]).includes(status))
+    return { ok: false, error: `status ${JSON.stringify(status)} is unknown` };
 
   const time = (name: string): Date | undefined | { error: string } => {
     const raw = fields.get(name);
@@ -84,7 +86,9 @@ export function parseBackupInfo(text: string): BackupInfoParse {
   const wal = (name: string): string | undefined | { error: string } => {
     const raw = fields.get(name);
     if (raw === undefined) return undefined;
-    return WAL_SEGMENT.test(raw) ? raw : { error: `${name} ${JSON.stringify(raw.slice(0, 40))} is not a WAL segment name` };
+    return WAL_SEGMENT.test(raw)
+      ? raw
+      : { error: `${name} ${JSON.stringify(raw.slice(0, 40))} is not a WAL segment name` };
   };
   const beginTime = time('begin_time');
   const endTime = time('end_time');
@@ -97,7 +101,8 @@ export function parseBackupInfo(text: string): BackupInfoParse {
   const timelineRaw = fields.get('timeline');
   let timeline: number | undefined;
   if (timelineRaw !== undefined) {
-    if (!/^\d+$/.test(timelineRaw)) return { ok: false, error: `timeline ${JSON.stringify(timelineRaw.slice(0, 20))} is not a number` };
+    if (!/^\d+$/.test(timelineRaw))
+      return { ok: false, error: `timeline ${JSON.stringify(timelineRaw.slice(0, 20))} is not a number` };
     timeline = Number(timelineRaw);
   }
   const sizeRaw = fields.get('size');

@@ -47,7 +47,11 @@ const newestObjectTime = (objects: readonly StoredObject[]) =>
     return m !== undefined && (t === undefined || m > t) ? m : t;
   }, undefined);
 
-const NO_WAL_DELETION = (reason: string): WalPolicy => ({ noCutoffReason: reason, protectedTimelines: [], protectedRanges: [] });
+const NO_WAL_DELETION = (reason: string): WalPolicy => ({
+  noCutoffReason: reason,
+  protectedTimelines: [],
+  protectedRanges: [],
+});
 
 /**
  * Applies a barman RECOVERY WINDOW policy (barman-cloud-backup-delete semantics) to the backups of one server:
@@ -76,7 +80,9 @@ export function planBarmanRetention(input: BarmanRetentionInput): BarmanRetentio
   }
   const systemIds = new Set([...infoOf.values()].map((i) => i.systemId).filter((s): s is string => s !== undefined));
   if (problems.length === 0 && systemIds.size > 1) {
-    problems.push(`backup.info files name ${systemIds.size} different PostgreSQL systems (${[...systemIds].join(', ')}); this prefix mixes clusters`);
+    problems.push(
+      `backup.info files name ${systemIds.size} different PostgreSQL systems (${[...systemIds].join(', ')}); this prefix mixes clusters`,
+    );
   }
 
   const freshness = computeFreshness(folders, infoOf);
@@ -132,25 +138,37 @@ export function planBarmanRetention(input: BarmanRetentionInput): BarmanRetentio
       } else {
         decisions.set(
           folder.id,
-          describe(folder, 'keep', index === 0 ? 'newest DONE backup, inside the recovery window' : 'ended inside the recovery window'),
+          describe(
+            folder,
+            'keep',
+            index === 0 ? 'newest DONE backup, inside the recovery window' : 'ended inside the recovery window',
+          ),
         );
       }
       continue;
     }
     if (valid < minRedundancy) {
       valid++;
-      decisions.set(folder.id, describe(folder, 'keep', keep ?? `minRedundancy: keeps the newest ${minRedundancy} DONE backups`));
+      decisions.set(
+        folder.id,
+        describe(folder, 'keep', keep ?? `minRedundancy: keeps the newest ${minRedundancy} DONE backups`),
+      );
       continue;
     }
     decisions.set(
       folder.id,
       keep
         ? describe(folder, 'keep', keep)
-        : describe(folder, 'delete', `older than the newest DONE backup before the window start (${por.toISOString()})`),
+        : describe(
+            folder,
+            'delete',
+            `older than the newest DONE backup before the window start (${por.toISOString()})`,
+          ),
     );
   }
 
-  const failedAgeMs = input.deleteFailedOlderThanDays !== undefined ? input.deleteFailedOlderThanDays * DAY_MS : undefined;
+  const failedAgeMs =
+    input.deleteFailedOlderThanDays !== undefined ? input.deleteFailedOlderThanDays * DAY_MS : undefined;
   for (const folder of folders) {
     if (decisions.has(folder.id)) continue;
     const info = infoOf.get(folder.id);
@@ -172,7 +190,14 @@ export function planBarmanRetention(input: BarmanRetentionInput): BarmanRetentio
     if (info.status === 'FAILED' && failedAgeMs !== undefined) {
       const ref = (info.endTime ?? info.beginTime)?.getTime() ?? newestObjectTime(folder.objects);
       if (ref !== undefined && input.now.getTime() - ref > failedAgeMs) {
-        decisions.set(folder.id, describe(folder, 'delete', `FAILED and older than ${input.deleteFailedOlderThanDays} days (deleteFailedOlderThanDays)`));
+        decisions.set(
+          folder.id,
+          describe(
+            folder,
+            'delete',
+            `FAILED and older than ${input.deleteFailedOlderThanDays} days (deleteFailedOlderThanDays)`,
+          ),
+        );
         continue;
       }
     }
@@ -234,7 +259,10 @@ function deriveWalPolicy(
   return { cutoff, protectedTimelines: [...timelines].sort((a, b) => a - b), protectedRanges };
 }
 
-function computeFreshness(folders: readonly BarmanBackupFolder[], infoOf: ReadonlyMap<string, BackupInfo>): BarmanFreshness {
+function computeFreshness(
+  folders: readonly BarmanBackupFolder[],
+  infoOf: ReadonlyMap<string, BackupInfo>,
+): BarmanFreshness {
   const done = folders.filter((f) => infoOf.get(f.id)?.status === 'DONE');
   const newest = done.at(-1);
   const failedSinceNewestDone = folders.filter(

@@ -26,11 +26,26 @@ export function freshnessMetrics(report: RunReport, now: Date): FreshnessDatum[]
     if (t.layout !== 'barman' || !t.freshness) continue;
     const f = t.freshness;
     if (f.newestDoneEndTime) {
-      out.push({ target: t.target, name: FRESHNESS_METRICS.backupAge, unit: 'Seconds', value: Math.max(0, Math.round((now.getTime() - f.newestDoneEndTime.getTime()) / 1000)) });
-      out.push({ target: t.target, name: FRESHNESS_METRICS.failedSinceDone, unit: 'Count', value: f.failedSinceNewestDone });
+      out.push({
+        target: t.target,
+        name: FRESHNESS_METRICS.backupAge,
+        unit: 'Seconds',
+        value: Math.max(0, Math.round((now.getTime() - f.newestDoneEndTime.getTime()) / 1000)),
+      });
+      out.push({
+        target: t.target,
+        name: FRESHNESS_METRICS.failedSinceDone,
+        unit: 'Count',
+        value: f.failedSinceNewestDone,
+      });
     }
     if (f.newestWalAt) {
-      out.push({ target: t.target, name: FRESHNESS_METRICS.walAge, unit: 'Seconds', value: Math.max(0, Math.round((now.getTime() - f.newestWalAt.getTime()) / 1000)) });
+      out.push({
+        target: t.target,
+        name: FRESHNESS_METRICS.walAge,
+        unit: 'Seconds',
+        value: Math.max(0, Math.round((now.getTime() - f.newestWalAt.getTime()) / 1000)),
+      });
     }
   }
   return out;

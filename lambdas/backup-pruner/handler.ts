@@ -51,7 +51,10 @@ function s3ClientFor(target: BackupTargetConfig): S3Client {
 /** Time kept back from the Lambda timeout to log, publish the event and flush metrics. */
 const RESERVE_MS = 30_000;
 
-export const handler = async (_event: unknown, context: Context): Promise<Omit<RunReport, 'targets'> & { targets: string[] }> => {
+export const handler = async (
+  _event: unknown,
+  context: Context,
+): Promise<Omit<RunReport, 'targets'> & { targets: string[] }> => {
   const now = new Date();
   const report = await runPruner({
     targets: config.targets,
@@ -95,7 +98,10 @@ export const handler = async (_event: unknown, context: Context): Promise<Omit<R
           layout: t.layout,
           location: `s3://${t.bucket}/${t.prefix}`,
           refused: t.refused,
-          backupsToDelete: t.backups.filter((b) => b.action === 'delete').map((b) => b.id).slice(0, 50),
+          backupsToDelete: t.backups
+            .filter((b) => b.action === 'delete')
+            .map((b) => b.id)
+            .slice(0, 50),
           objectsToDelete: t.objectsToDelete,
           bytesToFree: t.bytesToFree,
           deleted: t.deleted,

@@ -11,7 +11,16 @@ import { WalTallier } from './wal';
 /** The parts of a target's config the pruner needs (the CLI builds one from its flags). */
 export type PrunerTarget = Pick<
   BackupTargetConfig,
-  'name' | 'bucket' | 'prefix' | 'layout' | 'retention' | 'minRedundancy' | 'keepLast' | 'deleteFailedOlderThanDays' | 'graceDays' | 'purgeVersions'
+  | 'name'
+  | 'bucket'
+  | 'prefix'
+  | 'layout'
+  | 'retention'
+  | 'minRedundancy'
+  | 'keepLast'
+  | 'deleteFailedOlderThanDays'
+  | 'graceDays'
+  | 'purgeVersions'
 >;
 
 export interface PlanOptions {
@@ -50,12 +59,16 @@ export async function planTarget(store: ObjectStore, target: PrunerTarget, optio
     return await planPrefixTarget(store, target, options);
   } catch (err) {
     if (err instanceof PlanStopped) return refusedPlan(base, `nothing deleted: ${err.message}`);
-    return refusedPlan(base, `nothing deleted: could not list or read s3://${target.bucket}/${target.prefix}: ${(err as Error).message}`);
+    return refusedPlan(
+      base,
+      `nothing deleted: could not list or read s3://${target.bucket}/${target.prefix}: ${(err as Error).message}`,
+    );
   }
 }
 
 function checkStop(options: PlanOptions, what: string): void {
-  if (options.shouldStop?.()) throw new PlanStopped(`stopped before ${what} finished (time limit); the next run starts over`);
+  if (options.shouldStop?.())
+    throw new PlanStopped(`stopped before ${what} finished (time limit); the next run starts over`);
 }
 
 async function planBarmanTarget(store: ObjectStore, target: PrunerTarget, options: PlanOptions): Promise<TargetPlan> {
@@ -108,7 +121,11 @@ async function planBarmanTarget(store: ObjectStore, target: PrunerTarget, option
       const rel = object.key.slice(root.length);
       if (rel.startsWith('base/')) {
         if (plan) {
-          return refusedPlan(baseInfo, 'nothing deleted: the store listed a base/ key after wals/ keys (keys not in order); cannot plan safely', { objectsListed: listed });
+          return refusedPlan(
+            baseInfo,
+            'nothing deleted: the store listed a base/ key after wals/ keys (keys not in order); cannot plan safely',
+            { objectsListed: listed },
+          );
         }
         const rest = rel.slice('base/'.length);
         const slash = rest.indexOf('/');
@@ -138,7 +155,8 @@ async function planBarmanTarget(store: ObjectStore, target: PrunerTarget, option
   const wal = (tallier as WalTallier).result();
   const warnings = [...plan.warnings];
   if (ignored > 0) warnings.push(`${ignored} object(s) outside base/<id>/ and wals/ were left alone`);
-  if ((wal.kept.unrecognised ?? 0) > 0) warnings.push(`${wal.kept.unrecognised} object(s) under wals/ are not WAL names barman writes; left alone`);
+  if ((wal.kept.unrecognised ?? 0) > 0)
+    warnings.push(`${wal.kept.unrecognised} object(s) under wals/ are not WAL names barman writes; left alone`);
   const freshness = { ...plan.freshness, newestWalAt: wal.newestArchivedAt };
   const walSummary = {
     cutoff: plan.walPolicy.cutoff,
@@ -149,7 +167,10 @@ async function planBarmanTarget(store: ObjectStore, target: PrunerTarget, option
     kept: wal.kept,
   };
   if (plan.refused) {
-    return { ...refusedPlan(baseInfo, plan.refused, { backups: plan.backups, objectsListed: listed, warnings, freshness }), wal: { ...walSummary, toDelete: 0, bytesToFree: 0 } };
+    return {
+      ...refusedPlan(baseInfo, plan.refused, { backups: plan.backups, objectsListed: listed, warnings, freshness }),
+      wal: { ...walSummary, toDelete: 0, bytesToFree: 0 },
+    };
   }
   const backupObjects = plan.deletions.reduce((n, d) => n + d.dataKeys.length + (d.manifestKey ? 1 : 0), 0);
   return {
@@ -186,15 +207,19 @@ async function planVeleroTarget(store: ObjectStore, target: PrunerTarget, option
       else folders.set(name, [object]);
     }
   }
-  const built: VeleroBackupFolder[] = await mapLimit([...folders.entries()], options.getConcurrency ?? 8, async ([name, objects]) => {
-    const manifestKey = `${root}${name}/${VELERO_MANIFEST_FILE}`;
-    if (!objects.some((o) => o.key === manifestKey)) return { name, objects };
-    try {
-      return { name, objects, manifest: parseVeleroManifest(await store.getText(manifestKey)) };
-    } catch (err) {
-      return { name, objects, manifest: { ok: false as const, error: `cannot read: ${(err as Error).message}` } };
-    }
-  });
+  const built: VeleroBackupFolder[] = await mapLimit(
+    [...folders.entries()],
+    options.getConcurrency ?? 8,
+    async ([name, objects]) => {
+      const manifestKey = `${root}${name}/${VELERO_MANIFEST_FILE}`;
+      if (!objects.some((o) => o.key === manifestKey)) return { name, objects };
+      try {
+        return { name, objects, manifest: parseVeleroManifest(await store.getText(manifestKey)) };
+      } catch (err) {
+        return { name, objects, manifest: { ok: false as const, error: `cannot read: ${(err as Error).message}` } };
+      }
+    },
+  );
   const plan = planVeleroRetention({ folders: built, now: options.now, graceDays: target.graceDays });
   return {
     ...baseInfo,
@@ -229,7 +254,10 @@ async function planPrefixTarget(store: ObjectStore, target: PrunerTarget, option
     objectsToDelete: r.objectsToDelete,
     bytesToFree: r.bytesToFree,
     objectsListed: r.total,
-    warnings: r.keptInsideRetention > r.backups.length ? [`${r.keptInsideRetention} objects inside the retention (not all listed)`] : [],
+    warnings:
+      r.keptInsideRetention > r.backups.length
+        ? [`${r.keptInsideRetention} objects inside the retention (not all listed)`]
+        : [],
   };
 }
 
@@ -270,7 +298,11 @@ export async function executeTargetPlan(
   if (plan.refused || plan.objectsToDelete === 0) {
     return { deleted, bytesFreed, errors, incompleteBackups: [], skipped, versionsDeleted };
   }
-  const stop = (phase: NonNullable<ExecutionResult['stoppedAt']>['phase'], notAttempted: number, incomplete: string[]) => ({
+  const stop = (
+    phase: NonNullable<ExecutionResult['stoppedAt']>['phase'],
+    notAttempted: number,
+    incomplete: string[],
+  ) => ({
     deleted,
     bytesFreed,
     errors,
@@ -291,7 +323,8 @@ export async function executeTargetPlan(
     if (d.dataKeys.every((k) => data.deletedKeys.has(k))) complete.push(d);
     else incompleteIds.push(d.id);
   }
-  if (data.notAttempted > 0) return stop('data', data.notAttempted + complete.length + plan.looseKeys.length, incompleteIds);
+  if (data.notAttempted > 0)
+    return stop('data', data.notAttempted + complete.length + plan.looseKeys.length, incompleteIds);
 
   // Phase 2: manifests, only of backups whose data is entirely gone.
   const manifests = complete.flatMap((d) => (d.manifestKey ? [d.manifestKey] : []));
@@ -308,14 +341,17 @@ export async function executeTargetPlan(
   let looseDeleted = new Set<string>();
   if (plan.looseKeys.length > 0) {
     if (incompleteIds.length > 0 && plan.layout === 'barman') {
-      skipped.push(`WAL deletion skipped: backup(s) ${incompleteIds.join(', ')} were not fully deleted; the next run retries`);
+      skipped.push(
+        `WAL deletion skipped: backup(s) ${incompleteIds.join(', ')} were not fully deleted; the next run retries`,
+      );
     } else {
       const loose = await store.deleteKeys(plan.looseKeys, shouldStop);
       deleted += loose.deleted;
       errors.push(...loose.errors);
       looseDeleted = new Set(loose.deletedKeys);
       // Bytes per loose key are not held (they may be millions); count the planned bytes when all went.
-      if (loose.errors.length === 0 && loose.notAttempted === 0) bytesFreed += plan.bytesToFree - plan.backupDeletions.reduce((n, d) => n + d.bytes, 0);
+      if (loose.errors.length === 0 && loose.notAttempted === 0)
+        bytesFreed += plan.bytesToFree - plan.backupDeletions.reduce((n, d) => n + d.bytes, 0);
       if (loose.notAttempted > 0) return stop('loose', loose.notAttempted, incompleteIds);
     }
   }

@@ -21,7 +21,10 @@ export interface TargetReport {
   readonly dryRun: boolean;
   /** Why nothing was deleted for this target, when the planner or the cap refused. */
   readonly refused?: string;
-  readonly backups: readonly Pick<BackupDecision, 'id' | 'action' | 'reason' | 'status' | 'time' | 'objects' | 'bytes'>[];
+  readonly backups: readonly Pick<
+    BackupDecision,
+    'id' | 'action' | 'reason' | 'status' | 'time' | 'objects' | 'bytes'
+  >[];
   readonly objectsListed: number;
   readonly objectsToDelete: number;
   readonly bytesToFree: number;
@@ -71,7 +74,8 @@ export async function runPruner(options: RunOptions): Promise<RunReport> {
     planned.push({ target, store, plan });
   }
   const totalPlanned = planned.reduce((n, p) => n + (p.plan.refused ? 0 : p.plan.objectsToDelete), 0);
-  const capExceeded = totalPlanned > options.maxDeletesPerRun ? { planned: totalPlanned, cap: options.maxDeletesPerRun } : undefined;
+  const capExceeded =
+    totalPlanned > options.maxDeletesPerRun ? { planned: totalPlanned, cap: options.maxDeletesPerRun } : undefined;
 
   const reports: TargetReport[] = [];
   for (const { target, store, plan } of planned) {
@@ -106,7 +110,13 @@ export async function runPruner(options: RunOptions): Promise<RunReport> {
       bytesFreed: outcome?.bytesFreed ?? 0,
       versionsDeleted: outcome?.versionsDeleted ?? 0,
       errors: outcome?.errors ?? [],
-      warnings: [...plan.warnings, ...(outcome?.skipped ?? []), ...(outcome && outcome.incompleteBackups.length > 0 ? [`backups not fully deleted (manifest kept for the next run): ${outcome.incompleteBackups.join(', ')}`] : [])],
+      warnings: [
+        ...plan.warnings,
+        ...(outcome?.skipped ?? []),
+        ...(outcome && outcome.incompleteBackups.length > 0
+          ? [`backups not fully deleted (manifest kept for the next run): ${outcome.incompleteBackups.join(', ')}`]
+          : []),
+      ],
       wal: plan.wal,
       freshness: plan.freshness,
       resume,
@@ -139,7 +149,11 @@ export function formatBytes(bytes: number): string {
 }
 
 /** The one-line summary and severity of a run, for the ops event. */
-export function summarizeRun(report: RunReport): { kind: string; severity: 'info' | 'warning' | 'critical'; summary: string } {
+export function summarizeRun(report: RunReport): {
+  kind: string;
+  severity: 'info' | 'warning' | 'critical';
+  summary: string;
+} {
   const refused = report.targets.filter((t) => t.refused);
   const stopped = report.targets.filter((t) => t.resume);
   const warnings = report.targets.reduce((n, t) => n + t.warnings.length, 0);
@@ -164,6 +178,14 @@ export function summarizeRun(report: RunReport): { kind: string; severity: 'info
         : report.dryRun
           ? 'prune-planned'
           : 'pruned';
-  const severity = refused.length > 0 || report.errors > 0 || report.capExceeded || stopped.length > 0 || report.notStarted.length > 0 || warnings > 0 ? 'warning' : 'info';
+  const severity =
+    refused.length > 0 ||
+    report.errors > 0 ||
+    report.capExceeded ||
+    stopped.length > 0 ||
+    report.notStarted.length > 0 ||
+    warnings > 0
+      ? 'warning'
+      : 'info';
   return { kind, severity, summary: `backup-pruner: ${parts.join('; ')}` };
 }

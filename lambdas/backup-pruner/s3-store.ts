@@ -17,7 +17,13 @@ import type { StoredObject } from './plan-types';
 export const MAX_DELETE_BATCH = 1000;
 
 /** Per-key error codes worth retrying (S3 says "try again"); anything else is final for this run. */
-export const RETRYABLE_KEY_ERRORS = new Set(['InternalError', 'SlowDown', 'ServiceUnavailable', 'RequestTimeout', 'OperationAborted']);
+export const RETRYABLE_KEY_ERRORS = new Set([
+  'InternalError',
+  'SlowDown',
+  'ServiceUnavailable',
+  'RequestTimeout',
+  'OperationAborted',
+]);
 
 export interface DeleteError {
   readonly key: string;
@@ -85,23 +91,32 @@ export function installContentMd5Fallback(client: S3Client): Md5State {
   const existing = md5States.get(client);
   if (existing) return existing;
   const state: Md5State = { enabled: false };
-  const middleware: FinalizeRequestMiddleware<ServiceInputTypes, ServiceOutputTypes> = (next, context) => async (args) => {
-    const request = args.request as { headers?: Record<string, string>; body?: unknown };
-    if (state.enabled && context.commandName === 'DeleteObjectsCommand' && request.headers) {
-      for (const name of Object.keys(request.headers)) {
-        const lower = name.toLowerCase();
-        if (lower.startsWith('x-amz-checksum-') || lower.startsWith('x-amz-sdk-checksum-') || lower === 'content-md5') {
-          delete request.headers[name];
+  const middleware: FinalizeRequestMiddleware<ServiceInputTypes, ServiceOutputTypes> =
+    (next, context) => async (args) => {
+      const request = args.request as { headers?: Record<string, string>; body?: unknown };
+      if (state.enabled && context.commandName === 'DeleteObjectsCommand' && request.headers) {
+        for (const name of Object.keys(request.headers)) {
+          const lower = name.toLowerCase();
+          if (
+            lower.startsWith('x-amz-checksum-') ||
+            lower.startsWith('x-amz-sdk-checksum-') ||
+            lower === 'content-md5'
+          ) {
+            delete request.headers[name];
+          }
+        }
+        const body = request.body;
+        if (typeof body === 'string' || body instanceof Uint8Array) {
+          request.headers['content-md5'] = createHash('md5').update(body).digest('base64');
         }
       }
-      const body = request.body;
-      if (typeof body === 'string' || body instanceof Uint8Array) {
-        request.headers['content-md5'] = createHash('md5').update(body).digest('base64');
-      }
-    }
-    return next(args);
+      return next(args);
+    };
+  const options: FinalizeRequestHandlerOptions & AbsoluteLocation = {
+    step: 'finalizeRequest',
+    priority: 'high',
+    name: 'platformOpsContentMd5Fallback',
   };
-  const options: FinalizeRequestHandlerOptions & AbsoluteLocation = { step: 'finalizeRequest', priority: 'high', name: 'platformOpsContentMd5Fallback' };
   client.middlewareStack.add(middleware, options);
   md5States.set(client, state);
   return state;
@@ -127,9 +142,18 @@ export function createS3Client(target: S3TargetConnection): S3Client {
   const custom = target.endpointUrl !== undefined;
   return createAwsClient(
     S3Client,
-    { region: target.region, endpoint: target.endpointUrl, maxAttempts: target.maxAttempts, credentials: target.credentials },
+    {
+      region: target.region,
+      endpoint: target.endpointUrl,
+      maxAttempts: target.maxAttempts,
+      credentials: target.credentials,
+    },
     custom
-      ? { forcePathStyle: true, requestChecksumCalculation: 'WHEN_REQUIRED' as const, responseChecksumValidation: 'WHEN_REQUIRED' as const }
+      ? {
+          forcePathStyle: true,
+          requestChecksumCalculation: 'WHEN_REQUIRED' as const,
+          responseChecksumValidation: 'WHEN_REQUIRED' as const,
+        }
       : {},
   );
 }
@@ -178,7 +202,9 @@ export class S3ObjectStore implements ObjectStore {
         o.Key === undefined ? [] : [{ key: o.Key, size: o.Size ?? 0, lastModified: o.LastModified }],
       );
       if (page.IsTruncated && !page.NextContinuationToken) {
-        throw new Error(`ListObjectsV2 on s3://${this.bucket}/${prefix} said the listing is truncated but gave no continuation token`);
+        throw new Error(
+          `ListObjectsV2 on s3://${this.bucket}/${prefix} said the listing is truncated but gave no continuation token`,
+        );
       }
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);
@@ -189,7 +215,9 @@ export class S3ObjectStore implements ObjectStore {
     const out = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
     if (out.ContentLength !== undefined && out.ContentLength > this.maxManifestBytes) {
       await out.Body?.transformToString().catch(() => undefined);
-      throw new Error(`${key} is ${out.ContentLength} bytes, more than the ${this.maxManifestBytes} a manifest may have`);
+      throw new Error(
+        `${key} is ${out.ContentLength} bytes, more than the ${this.maxManifestBytes} a manifest may have`,
+      );
     }
     if (!out.Body) throw new Error(`${key} has no body`);
     return out.Body.transformToString('utf-8');
@@ -202,7 +230,11 @@ export class S3ObjectStore implements ObjectStore {
     );
   }
 
-  async purgeVersions(prefix: string, select: (key: string) => boolean, shouldStop: () => boolean = () => false): Promise<DeleteOutcome> {
+  async purgeVersions(
+    prefix: string,
+    select: (key: string) => boolean,
+    shouldStop: () => boolean = () => false,
+  ): Promise<DeleteOutcome> {
     const total = { deleted: 0, deletedKeys: new Set<string>(), errors: [] as DeleteError[], notAttempted: 0 };
     let pending: ObjectIdentifier[] = [];
     const flush = async () => {
@@ -227,7 +259,12 @@ export class S3ObjectStore implements ObjectStore {
     for (;;) {
       this.requests.listVersions++;
       const page = await this.client.send(
-        new ListObjectVersionsCommand({ Bucket: this.bucket, Prefix: prefix, KeyMarker: keyMarker, VersionIdMarker: versionMarker }),
+        new ListObjectVersionsCommand({
+          Bucket: this.bucket,
+          Prefix: prefix,
+          KeyMarker: keyMarker,
+          VersionIdMarker: versionMarker,
+        }),
       );
       const entries: VersionEntry[] = [];
       for (const v of page.Versions ?? []) {
@@ -238,7 +275,8 @@ export class S3ObjectStore implements ObjectStore {
       }
       yield entries;
       if (!page.IsTruncated) return;
-      if (!page.NextKeyMarker) throw new Error(`ListObjectVersions on s3://${this.bucket}/${prefix} is truncated without a marker`);
+      if (!page.NextKeyMarker)
+        throw new Error(`ListObjectVersions on s3://${this.bucket}/${prefix} is truncated without a marker`);
       keyMarker = page.NextKeyMarker;
       versionMarker = page.NextVersionIdMarker;
     }
@@ -259,7 +297,8 @@ export class S3ObjectStore implements ObjectStore {
         for (const f of failed) {
           const id = `${f.key}\u0000${f.versionId ?? ''}`;
           failedIds.add(id);
-          if (RETRYABLE_KEY_ERRORS.has(f.code) && attempt < this.keyAttempts) retry.push({ Key: f.key, VersionId: f.versionId });
+          if (RETRYABLE_KEY_ERRORS.has(f.code) && attempt < this.keyAttempts)
+            retry.push({ Key: f.key, VersionId: f.versionId });
           else errors.push(f);
         }
         for (const o of batch) {
@@ -307,7 +346,9 @@ export class S3ObjectStore implements ObjectStore {
 /** Names the likely cause of an AccessDenied on one key: Object Lock on a version, or missing permissions. */
 function describeKeyError(code: string | undefined, message: string | undefined, versioned: boolean): string {
   const text = message ?? code ?? 'unknown error';
-  if (code === 'AccessDenied' && versioned) return `${text} (Object Lock retention or legal hold on this version, or no s3:DeleteObjectVersion)`;
-  if (code === 'AccessDenied') return `${text} (missing s3:DeleteObject on this key, or a bucket policy/Object Lock refusal)`;
+  if (code === 'AccessDenied' && versioned)
+    return `${text} (Object Lock retention or legal hold on this version, or no s3:DeleteObjectVersion)`;
+  if (code === 'AccessDenied')
+    return `${text} (missing s3:DeleteObject on this key, or a bucket policy/Object Lock refusal)`;
   return text;
 }

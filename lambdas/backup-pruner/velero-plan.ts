@@ -21,7 +21,8 @@ export function parseVeleroManifest(text: string): VeleroManifestParse {
   if (status === undefined || status === null) return { ok: true };
   if (typeof status !== 'object') return { ok: false, error: 'status is not an object' };
   const { phase, expiration } = status as Record<string, unknown>;
-  if (expiration === undefined || expiration === null) return { ok: true, phase: typeof phase === 'string' ? phase : undefined };
+  if (expiration === undefined || expiration === null)
+    return { ok: true, phase: typeof phase === 'string' ? phase : undefined };
   if (typeof expiration !== 'string' || Number.isNaN(Date.parse(expiration))) {
     return { ok: false, error: `status.expiration ${JSON.stringify(expiration)} is not a timestamp` };
   }
@@ -68,7 +69,11 @@ export function planVeleroRetention(input: VeleroPlanInput): VeleroPlan {
     const base = { id: folder.name, objects: folder.objects.length, bytes: sum(folder.objects) };
     const manifest = folder.manifest;
     if (manifest === undefined) {
-      backups.push({ ...base, action: 'keep', reason: `no ${VELERO_MANIFEST_FILE}: in progress or half-deleted, left to Velero` });
+      backups.push({
+        ...base,
+        action: 'keep',
+        reason: `no ${VELERO_MANIFEST_FILE}: in progress or half-deleted, left to Velero`,
+      });
       warnings.push(`backups/${folder.name}/ has no ${VELERO_MANIFEST_FILE}`);
       continue;
     }
@@ -87,10 +92,22 @@ export function planVeleroRetention(input: VeleroPlanInput): VeleroPlan {
     if (overdueMs <= 0) {
       backups.push({ ...base, status, time, action: 'keep', reason: 'not expired' });
     } else if (overdueMs <= graceMs) {
-      backups.push({ ...base, status, time, action: 'keep', reason: `expired ${(overdueMs / DAY_MS).toFixed(1)} days ago, within the ${input.graceDays}-day grace for Velero's own GC` });
+      backups.push({
+        ...base,
+        status,
+        time,
+        action: 'keep',
+        reason: `expired ${(overdueMs / DAY_MS).toFixed(1)} days ago, within the ${input.graceDays}-day grace for Velero's own GC`,
+      });
     } else {
       const manifestKey = folder.objects.find((o) => o.key.endsWith(`/${folder.name}/${VELERO_MANIFEST_FILE}`))?.key;
-      backups.push({ ...base, status, time, action: 'delete', reason: `expired ${(overdueMs / DAY_MS).toFixed(1)} days ago, more than the ${input.graceDays}-day grace: Velero's GC did not act` });
+      backups.push({
+        ...base,
+        status,
+        time,
+        action: 'delete',
+        reason: `expired ${(overdueMs / DAY_MS).toFixed(1)} days ago, more than the ${input.graceDays}-day grace: Velero's GC did not act`,
+      });
       deletions.push({
         id: folder.name,
         dataKeys: folder.objects.filter((o) => o.key !== manifestKey).map((o) => o.key),

@@ -57,7 +57,10 @@ export interface WalPolicy {
 
 export type WalVerdict =
   | { readonly action: 'delete' }
-  | { readonly action: 'keep'; readonly reason: 'history' | 'unrecognised' | 'at-or-after-cutoff' | 'timeline' | 'standalone' | 'no-cutoff' };
+  | {
+      readonly action: 'keep';
+      readonly reason: 'history' | 'unrecognised' | 'at-or-after-cutoff' | 'timeline' | 'standalone' | 'no-cutoff';
+    };
 
 /** Decides one WAL file. Pure and cheap: the lister streams millions of keys through it. */
 export function classifyWal(fileName: string, policy: WalPolicy): WalVerdict {

@@ -93,10 +93,22 @@ export const backupPrunerConfig = z
     /** Place the function in a VPC (to reach MinIO). Subnets must be private with a route to the endpoint. */
     vpc: z
       .strictObject({
-        vpcId: z.string().regex(/^vpc-[0-9a-f]+$/, 'must be a VPC id'),
+        vpcId: z.string().regex(/^vpc-([0-9a-f]{8}|[0-9a-f]{17})$/, 'must be a VPC id (vpc- and 8 or 17 hex digits)'),
         availabilityZones: z.array(z.string()).min(1),
-        subnetIds: z.array(z.string().regex(/^subnet-[0-9a-f]+$/, 'must be a subnet id')).min(1),
-        securityGroupIds: z.array(z.string().regex(/^sg-[0-9a-f]+$/, 'must be a security group id')).min(1),
+        subnetIds: z
+          .array(
+            z
+              .string()
+              .regex(/^subnet-([0-9a-f]{8}|[0-9a-f]{17})$/, 'must be a subnet id (subnet- and 8 or 17 hex digits)'),
+          )
+          .min(1),
+        securityGroupIds: z
+          .array(
+            z
+              .string()
+              .regex(/^sg-([0-9a-f]{8}|[0-9a-f]{17})$/, 'must be a security group id (sg- and 8 or 17 hex digits)'),
+          )
+          .min(1),
       })
       .optional(),
     function: functionOverrides.default({}),

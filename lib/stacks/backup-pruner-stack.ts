@@ -70,7 +70,11 @@ export class BackupPrunerStack extends Stack {
       // cdk-nag names the finding with the partition written as <AWS::Partition>.
       acknowledged.push(`arn:<AWS::Partition>:s3:::${target.bucket}/${scopePrefix}*`);
       if (target.credentialsSecretName) {
-        secretsmanager.Secret.fromSecretNameV2(this, `${target.name}StoreCredentials`, target.credentialsSecretName).grantRead(fn);
+        secretsmanager.Secret.fromSecretNameV2(
+          this,
+          `${target.name}StoreCredentials`,
+          target.credentialsSecretName,
+        ).grantRead(fn);
       }
       if (target.layout === 'barman') this.addFreshnessAlarms(target, cfg, props);
     });
@@ -85,12 +89,14 @@ export class BackupPrunerStack extends Stack {
     // From OpsFunction's opsTopic.grantPublish on the KMS-encrypted topic (belongs in the house construct; see README).
     Validations.of(fn.role).acknowledge({
       id: 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
-      reason: 'Publishing to the KMS-encrypted ops-events topic needs kms:GenerateDataKey* on that one key (granted by topic.grantPublish).',
+      reason:
+        'Publishing to the KMS-encrypted ops-events topic needs kms:GenerateDataKey* on that one key (granted by topic.grantPublish).',
     });
     for (const target of cfg.targets.filter((t) => t.credentialsSecretName)) {
       Validations.of(fn.role).acknowledge({
         id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:${target.credentialsSecretName}-??????]`,
-        reason: 'Secrets Manager appends six random characters to a secret ARN; the grant names the one MinIO credentials secret.',
+        reason:
+          'Secrets Manager appends six random characters to a secret ARN; the grant names the one MinIO credentials secret.',
       });
     }
   }
@@ -103,7 +109,9 @@ export class BackupPrunerStack extends Stack {
       privateSubnetIds: vpcCfg.subnetIds,
     });
     const subnets = vpcCfg.subnetIds.map((id, i) => ec2.Subnet.fromSubnetId(this, `Subnet${i}`, id));
-    const securityGroups = vpcCfg.securityGroupIds.map((id, i) => ec2.SecurityGroup.fromSecurityGroupId(this, `SecurityGroup${i}`, id));
+    const securityGroups = vpcCfg.securityGroupIds.map((id, i) =>
+      ec2.SecurityGroup.fromSecurityGroupId(this, `SecurityGroup${i}`, id),
+    );
     return { vpc, vpcSubnets: { subnets }, securityGroups };
   }
 
@@ -158,9 +166,24 @@ export class BackupPrunerStack extends Stack {
       this.freshnessAlarms.push(a);
     };
     const f = cfg.freshness;
-    alarm('BackupAge', FRESHNESS_METRICS.backupAge, f.maxBackupAgeHours * 3600, `newest DONE base backup older than ${f.maxBackupAgeHours} h`);
-    alarm('WalAge', FRESHNESS_METRICS.walAge, f.maxWalAgeMinutes * 60, `newest archived WAL older than ${f.maxWalAgeMinutes} min`);
-    alarm('FailedBackups', FRESHNESS_METRICS.failedSinceDone, f.maxFailedSinceLastDone, `more than ${f.maxFailedSinceLastDone} FAILED backup(s) since the newest DONE one`);
+    alarm(
+      'BackupAge',
+      FRESHNESS_METRICS.backupAge,
+      f.maxBackupAgeHours * 3600,
+      `newest DONE base backup older than ${f.maxBackupAgeHours} h`,
+    );
+    alarm(
+      'WalAge',
+      FRESHNESS_METRICS.walAge,
+      f.maxWalAgeMinutes * 60,
+      `newest archived WAL older than ${f.maxWalAgeMinutes} min`,
+    );
+    alarm(
+      'FailedBackups',
+      FRESHNESS_METRICS.failedSinceDone,
+      f.maxFailedSinceLastDone,
+      `more than ${f.maxFailedSinceLastDone} FAILED backup(s) since the newest DONE one`,
+    );
   }
 }
 

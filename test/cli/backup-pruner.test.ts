@@ -16,7 +16,13 @@ function cli(...args: string[]): Promise<{ status: number | null; stdout: string
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [join(ROOT, 'bin/platform-ops-cli.cjs'), 'backup-pruner', ...args], {
       cwd: ROOT,
-      env: { ...process.env, NODE_OPTIONS: '', AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER', AWS_REGION: 'us-east-1' },
+      env: {
+        ...process.env,
+        NODE_OPTIONS: '',
+        AWS_ACCESS_KEY_ID: 'S3RVER',
+        AWS_SECRET_ACCESS_KEY: 'S3RVER',
+        AWS_REGION: 'us-east-1',
+      },
     });
     let stdout = '';
     let stderr = '';
@@ -26,17 +32,39 @@ function cli(...args: string[]): Promise<{ status: number | null; stdout: string
   });
 }
 
-const base = () => ['--bucket', 'bkt', '--prefix', PREFIX, '--layout', 'barman', '--retention', '30d', '--endpoint-url', server.endpoint, '--now', NOW.toISOString()];
+const base = () => [
+  '--bucket',
+  'bkt',
+  '--prefix',
+  PREFIX,
+  '--layout',
+  'barman',
+  '--retention',
+  '30d',
+  '--endpoint-url',
+  server.endpoint,
+  '--now',
+  NOW.toISOString(),
+];
 const old = folder({ endedDaysAgo: 60, log: 1 });
 const edge = folder({ endedDaysAgo: 40, log: 2 });
 const newest = folder({ endedDaysAgo: 1, log: 3 });
 
 beforeAll(async () => {
   server = await startS3rver(['bkt']);
-  client = createS3Client({ endpointUrl: server.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } });
+  client = createS3Client({
+    endpointUrl: server.endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+  });
   const put = (Key: string, Body: string) => client.send(new PutObjectCommand({ Bucket: 'bkt', Key, Body }));
-  for (const [f, days, log] of [[old, 60, 1], [edge, 40, 2], [newest, 1, 3]] as const) {
-    for (const o of f.objects) await put(o.key, o.key.endsWith('backup.info') ? backupInfoText({ endedDaysAgo: days, log }) : 'data');
+  for (const [f, days, log] of [
+    [old, 60, 1],
+    [edge, 40, 2],
+    [newest, 1, 3],
+  ] as const) {
+    for (const o of f.objects)
+      await put(o.key, o.key.endsWith('backup.info') ? backupInfoText({ endedDaysAgo: days, log }) : 'data');
   }
   for (const log of [1, 2, 3]) await put(`${PREFIX}wals/${seg(1, log, 0).slice(0, 16)}/${seg(1, log, 0)}.gz`, 'wal');
 }, 60_000);

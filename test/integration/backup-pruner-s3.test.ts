@@ -79,10 +79,17 @@ function veleroLayout() {
       status: { phase: 'Completed', expiration: new Date(NOW.getTime() - expiresDaysAgo * DAY).toISOString() },
     });
   const backup = (name: string, expiresDaysAgo: number | undefined) => {
-    for (const f of [`${name}.tar.gz`, `${name}-logs.gz`, `${name}-podvolumebackups.json.gz`, `${name}-volumesnapshots.json.gz`, `${name}-results.gz`]) {
+    for (const f of [
+      `${name}.tar.gz`,
+      `${name}-logs.gz`,
+      `${name}-podvolumebackups.json.gz`,
+      `${name}-volumesnapshots.json.gz`,
+      `${name}-results.gz`,
+    ]) {
       objects.set(`prod/backups/${name}/${f}`, 'x');
     }
-    if (expiresDaysAgo !== undefined) objects.set(`prod/backups/${name}/velero-backup.json`, manifest(name, expiresDaysAgo));
+    if (expiresDaysAgo !== undefined)
+      objects.set(`prod/backups/${name}/velero-backup.json`, manifest(name, expiresDaysAgo));
   };
   backup('daily-20250501', 30);
   backup('daily-20250502', 29);
@@ -215,7 +222,15 @@ describe('barman layout on s3rver', () => {
 
 describe('velero layout on s3rver', () => {
   const objects = veleroLayout();
-  const target: PrunerTarget = { name: 'velero-prod', bucket: VELERO_BUCKET, prefix: 'prod/', layout: 'velero', keepLast: 3, graceDays: 7, purgeVersions: false };
+  const target: PrunerTarget = {
+    name: 'velero-prod',
+    bucket: VELERO_BUCKET,
+    prefix: 'prod/',
+    layout: 'velero',
+    keepLast: 3,
+    graceDays: 7,
+    purgeVersions: false,
+  };
 
   beforeAll(async () => {
     await putAll(VELERO_BUCKET, objects);

@@ -24,7 +24,6 @@ export async function startS3rver(buckets: readonly string[]): Promise<RunningS3
   const directory = mkdtempSync(join(tmpdir(), 'bp-s3rver-'));
   const cleanup = () => rmSync(directory, { recursive: true, force: true });
   if (hasLegacyProvider()) {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const S3rver = require('s3rver');
     const server = new S3rver({
       address: '127.0.0.1',

@@ -17,9 +17,21 @@ interface Scenario {
 const scenarios: Scenario[] = [
   {
     name: 'keeps every DONE backup inside the window, the newest one before it, and deletes older ones',
-    backups: [{ endedDaysAgo: 50 }, { endedDaysAgo: 40 }, { endedDaysAgo: 35 }, { endedDaysAgo: 20 }, { endedDaysAgo: 1 }],
+    backups: [
+      { endedDaysAgo: 50 },
+      { endedDaysAgo: 40 },
+      { endedDaysAgo: 35 },
+      { endedDaysAgo: 20 },
+      { endedDaysAgo: 1 },
+    ],
     expected: ['delete', 'delete', 'keep', 'keep', 'keep'],
-    reason: [/older than the newest DONE backup before the window start/, /older than/, /recovery to the window edge needs it/, /inside the recovery window/, /newest DONE/],
+    reason: [
+      /older than the newest DONE backup before the window start/,
+      /older than/,
+      /recovery to the window edge needs it/,
+      /inside the recovery window/,
+      /newest DONE/,
+    ],
   },
   {
     name: 'the PITR-critical backup just before the window is kept even when it ended a minute before the window start',
@@ -46,7 +58,13 @@ const scenarios: Scenario[] = [
   },
   {
     name: 'FAILED and STARTED backups are never deleted by the window',
-    backups: [{ endedDaysAgo: 90, status: 'FAILED' }, { endedDaysAgo: 80, status: 'STARTED' }, { endedDaysAgo: 60 }, { endedDaysAgo: 50 }, { endedDaysAgo: 1 }],
+    backups: [
+      { endedDaysAgo: 90, status: 'FAILED' },
+      { endedDaysAgo: 80, status: 'STARTED' },
+      { endedDaysAgo: 60 },
+      { endedDaysAgo: 50 },
+      { endedDaysAgo: 1 },
+    ],
     expected: ['keep', 'keep', 'delete', 'keep', 'keep'],
     reason: [/status FAILED: never deleted/, /status STARTED/, /older than/, /window edge/, /newest/],
   },
@@ -65,13 +83,23 @@ const scenarios: Scenario[] = [
   },
   {
     name: 'keep annotations are honoured outside the window',
-    backups: [{ endedDaysAgo: 90, keep: 'full' }, { endedDaysAgo: 80, keep: 'standalone' }, { endedDaysAgo: 70 }, { endedDaysAgo: 60 }, { endedDaysAgo: 1 }],
+    backups: [
+      { endedDaysAgo: 90, keep: 'full' },
+      { endedDaysAgo: 80, keep: 'standalone' },
+      { endedDaysAgo: 70 },
+      { endedDaysAgo: 60 },
+      { endedDaysAgo: 1 },
+    ],
     expected: ['keep', 'keep', 'delete', 'keep', 'keep'],
     reason: [/keep annotation \(full\)/, /keep annotation \(standalone\)/, /older/, /window edge/, /newest/],
   },
   {
     name: 'WAITING_FOR_WALS and SYNCING are left alone',
-    backups: [{ endedDaysAgo: 80, status: 'WAITING_FOR_WALS' }, { endedDaysAgo: 70, status: 'SYNCING' }, { endedDaysAgo: 1 }],
+    backups: [
+      { endedDaysAgo: 80, status: 'WAITING_FOR_WALS' },
+      { endedDaysAgo: 70, status: 'SYNCING' },
+      { endedDaysAgo: 1 },
+    ],
     expected: ['keep', 'keep', 'keep'],
   },
   {
@@ -104,7 +132,9 @@ describe('planBarmanRetention', () => {
     expect(folders.map((f) => byId.get(f.id)?.action)).toEqual(s.expected);
     s.reason?.forEach((re, i) => expect(byId.get(folders[i].id)?.reason).toMatch(re));
     // Deletions list exactly the deleted backups, data first then backup.info.
-    expect(plan.deletions.map((d) => d.id)).toEqual(folders.filter((_, i) => s.expected[i] === 'delete').map((f) => f.id));
+    expect(plan.deletions.map((d) => d.id)).toEqual(
+      folders.filter((_, i) => s.expected[i] === 'delete').map((f) => f.id),
+    );
     for (const d of plan.deletions) {
       expect(d.manifestKey).toMatch(/backup\.info$/);
       expect(d.dataKeys.some((k) => k.endsWith('backup.info'))).toBe(false);
@@ -125,7 +155,10 @@ describe('planBarmanRetention', () => {
   });
 
   it('refuses when a backup.info could not be read at all (the lister reports it as a parse failure)', () => {
-    const folders = [{ ...folder({ endedDaysAgo: 90 }), info: { ok: false as const, error: 'cannot read: AccessDenied' } }, folder({ endedDaysAgo: 1 })];
+    const folders = [
+      { ...folder({ endedDaysAgo: 90 }), info: { ok: false as const, error: 'cannot read: AccessDenied' } },
+      folder({ endedDaysAgo: 1 }),
+    ];
     const plan = planBarmanRetention({ folders, now: NOW, retention: parseRetention('30d'), graceDays: 7 });
     expect(plan.refused).toContain('cannot read: AccessDenied');
     expect(plan.deletions).toEqual([]);
@@ -138,14 +171,25 @@ describe('planBarmanRetention', () => {
   });
 
   it('reports a base/<id>/ without backup.info only once it is older than the grace period', () => {
-    const folders = [folder({ endedDaysAgo: 10, noInfo: true }), folder({ endedDaysAgo: 0.1, noInfo: true }), folder({ endedDaysAgo: 1 })];
+    const folders = [
+      folder({ endedDaysAgo: 10, noInfo: true }),
+      folder({ endedDaysAgo: 0.1, noInfo: true }),
+      folder({ endedDaysAgo: 1 }),
+    ];
     const plan = planBarmanRetention({ folders, now: NOW, retention: parseRetention('30d'), graceDays: 7 });
     expect(plan.warnings).toHaveLength(1);
-    expect(plan.warnings[0]).toMatch(new RegExp(`base/${folders[0].id}/ has no backup.info .* 10\\.0 days old \\(grace 7 days\\)`));
+    expect(plan.warnings[0]).toMatch(
+      new RegExp(`base/${folders[0].id}/ has no backup.info .* 10\\.0 days old \\(grace 7 days\\)`),
+    );
   });
 
   it('reports freshness: the newest DONE backup and the FAILED ones since', () => {
-    const folders = [folder({ endedDaysAgo: 5, status: 'FAILED' }), folder({ endedDaysAgo: 3 }), folder({ endedDaysAgo: 2, status: 'FAILED' }), folder({ endedDaysAgo: 1, status: 'FAILED' })];
+    const folders = [
+      folder({ endedDaysAgo: 5, status: 'FAILED' }),
+      folder({ endedDaysAgo: 3 }),
+      folder({ endedDaysAgo: 2, status: 'FAILED' }),
+      folder({ endedDaysAgo: 1, status: 'FAILED' }),
+    ];
     const plan = planBarmanRetention({ folders, now: NOW, retention: parseRetention('30d'), graceDays: 7 });
     expect(plan.freshness.newestDoneBackupId).toBe(folders[1].id);
     expect(plan.freshness.newestDoneEndTime).toEqual(new Date(NOW.getTime() - 3 * DAY));
@@ -154,32 +198,57 @@ describe('planBarmanRetention', () => {
 
   describe('WAL policy', () => {
     it('cuts at the begin_wal of the oldest retained backup', () => {
-      const folders = [folder({ endedDaysAgo: 60, log: 1 }), folder({ endedDaysAgo: 40, log: 2 }), folder({ endedDaysAgo: 1, log: 3 })];
+      const folders = [
+        folder({ endedDaysAgo: 60, log: 1 }),
+        folder({ endedDaysAgo: 40, log: 2 }),
+        folder({ endedDaysAgo: 1, log: 3 }),
+      ];
       const plan = planBarmanRetention({ folders, now: NOW, retention: parseRetention('30d'), graceDays: 7 });
       expect(plan.walPolicy.cutoff).toBe(seg(1, 2, 2));
     });
 
     it('a keep:full backup holds the cutoff at its own begin_wal', () => {
-      const folders = [folder({ endedDaysAgo: 90, log: 1, keep: 'full' }), folder({ endedDaysAgo: 60, log: 2 }), folder({ endedDaysAgo: 40, log: 3 }), folder({ endedDaysAgo: 1, log: 4 })];
+      const folders = [
+        folder({ endedDaysAgo: 90, log: 1, keep: 'full' }),
+        folder({ endedDaysAgo: 60, log: 2 }),
+        folder({ endedDaysAgo: 40, log: 3 }),
+        folder({ endedDaysAgo: 1, log: 4 }),
+      ];
       const plan = planBarmanRetention({ folders, now: NOW, retention: parseRetention('30d'), graceDays: 7 });
       expect(plan.walPolicy.cutoff).toBe(seg(1, 1, 2));
     });
 
     it('a keep:standalone backup only protects its own WAL range', () => {
-      const folders = [folder({ endedDaysAgo: 90, log: 1, keep: 'standalone' }), folder({ endedDaysAgo: 60, log: 2 }), folder({ endedDaysAgo: 40, log: 3 }), folder({ endedDaysAgo: 1, log: 4 })];
+      const folders = [
+        folder({ endedDaysAgo: 90, log: 1, keep: 'standalone' }),
+        folder({ endedDaysAgo: 60, log: 2 }),
+        folder({ endedDaysAgo: 40, log: 3 }),
+        folder({ endedDaysAgo: 1, log: 4 }),
+      ];
       const plan = planBarmanRetention({ folders, now: NOW, retention: parseRetention('30d'), graceDays: 7 });
       expect(plan.walPolicy.cutoff).toBe(seg(1, 3, 2));
-      expect(plan.walPolicy.protectedRanges).toEqual([{ from: seg(1, 1, 2), to: seg(1, 1, 4), backupId: folders[0].id }]);
+      expect(plan.walPolicy.protectedRanges).toEqual([
+        { from: seg(1, 1, 2), to: seg(1, 1, 4), backupId: folders[0].id },
+      ]);
     });
 
     it('no DONE backup: no cutoff, no WAL deleted', () => {
-      const plan = planBarmanRetention({ folders: [folder({ endedDaysAgo: 1, status: 'FAILED' })], now: NOW, retention: parseRetention('30d'), graceDays: 7 });
+      const plan = planBarmanRetention({
+        folders: [folder({ endedDaysAgo: 1, status: 'FAILED' })],
+        now: NOW,
+        retention: parseRetention('30d'),
+        graceDays: 7,
+      });
       expect(plan.walPolicy.cutoff).toBeUndefined();
       expect(plan.walPolicy.noCutoffReason).toMatch(/no retained DONE backup/);
     });
 
     it('protects every timeline a retained backup is on', () => {
-      const folders = [folder({ endedDaysAgo: 60, timeline: 1, log: 5 }), folder({ endedDaysAgo: 40, timeline: 2, log: 6 }), folder({ endedDaysAgo: 1, timeline: 3, log: 7 })];
+      const folders = [
+        folder({ endedDaysAgo: 60, timeline: 1, log: 5 }),
+        folder({ endedDaysAgo: 40, timeline: 2, log: 6 }),
+        folder({ endedDaysAgo: 1, timeline: 3, log: 7 }),
+      ];
       const plan = planBarmanRetention({ folders, now: NOW, retention: parseRetention('30d'), graceDays: 7 });
       expect(plan.walPolicy.cutoff).toBe(seg(2, 6, 2));
       expect(plan.walPolicy.protectedTimelines).toEqual([2, 3]);
@@ -189,7 +258,9 @@ describe('planBarmanRetention', () => {
 
 describe('parseBackupInfo', () => {
   it('reads the fields retention needs from a real-shaped file', () => {
-    const parsed = parseBackupInfo(backupInfoText({ endedDaysAgo: 1 }, { tablespaces: "[('fake_tbs', 16384, '/fake_tmp/tbs')]", error: 'None' }));
+    const parsed = parseBackupInfo(
+      backupInfoText({ endedDaysAgo: 1 }, { tablespaces: "[('fake_tbs', 16384, '/fake_tmp/tbs')]", error: 'None' }),
+    );
     expect(parsed.ok).toBe(true);
     if (!parsed.ok) return;
     expect(parsed.info.status).toBe('DONE');
@@ -202,8 +273,16 @@ describe('parseBackupInfo', () => {
     ['status missing', 'begin_wal=000000010000000000000004\n', /status is missing/],
     ['unknown status', 'status=WEIRD\n', /status "WEIRD" is unknown/],
     ['aws-chunked framing', '5b2\nstatus=DONE\n', /line 1 is not key=value/],
-    ['DONE without end_time', 'status=DONE\nbegin_wal=000000010000000000000004\nend_wal=000000010000000000000004\n', /end_time is missing/],
-    ['bad WAL name', `status=DONE\nend_time=2025-01-01 00:00:00+00:00\nbegin_wal=0/4000028\nend_wal=000000010000000000000004\n`, /begin_wal "0\/4000028" is not a WAL segment name/],
+    [
+      'DONE without end_time',
+      'status=DONE\nbegin_wal=000000010000000000000004\nend_wal=000000010000000000000004\n',
+      /end_time is missing/,
+    ],
+    [
+      'bad WAL name',
+      `status=DONE\nend_time=2025-01-01 00:00:00+00:00\nbegin_wal=0/4000028\nend_wal=000000010000000000000004\n`,
+      /begin_wal "0\/4000028" is not a WAL segment name/,
+    ],
     ['timestamp without offset', 'status=FAILED\nend_time=2025-01-01 00:00:00\n', /not a timestamp with a UTC offset/],
     ['impossible date', 'status=FAILED\nend_time=2025-02-31 00:00:00+00:00\n', /not a timestamp/],
     ['duplicate field', 'status=DONE\nstatus=FAILED\n', /appears twice/],

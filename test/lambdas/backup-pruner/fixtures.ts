@@ -60,7 +60,8 @@ export function folder(spec: BackupSpec): BarmanBackupFolder {
   const id = backupId(new Date(end.getTime() - 600_000));
   const base = `${PREFIX}base/${id}/`;
   const objects = [];
-  for (let i = 0; i < (spec.dataFiles ?? 1); i++) objects.push({ key: `${base}data${i === 0 ? '' : `_${i}`}.tar.gz`, size: 1000, lastModified: end });
+  for (let i = 0; i < (spec.dataFiles ?? 1); i++)
+    objects.push({ key: `${base}data${i === 0 ? '' : `_${i}`}.tar.gz`, size: 1000, lastModified: end });
   if (!spec.noInfo) objects.push({ key: `${base}backup.info`, size: 100, lastModified: end });
   if (spec.keep) objects.push({ key: `${base}annotations/keep`, size: 4, lastModified: end });
   return {

@@ -3,7 +3,10 @@ import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { FRESHNESS_METRICS, freshnessMetrics } from '../../../lambdas/backup-pruner/freshness';
+import type * as HandlerModuleNs from '../../../lambdas/backup-pruner/handler';
 import type { RunReport } from '../../../lambdas/backup-pruner/run';
+
+type HandlerModule = typeof HandlerModuleNs;
 import { DAY, NOW, backupInfoText, folder, seg } from './fixtures';
 
 const s3 = mockClient(S3Client);
@@ -26,8 +29,7 @@ async function loadHandler() {
   process.env.JOB_CONFIG = JSON.stringify(jobConfig);
   process.env.OPS_TOPIC_ARN = 'arn:aws:sns:eu-west-1:123456789012:ops-events';
   // A plain require shares the module registry with this file, so the SDK mocks above apply to its clients.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const mod: typeof import('../../../lambdas/backup-pruner/handler') = require('../../../lambdas/backup-pruner/handler');
+  const mod = require('../../../lambdas/backup-pruner/handler') as HandlerModule;
   return mod.handler;
 }
 
@@ -37,7 +39,18 @@ beforeEach(() => {
   // The handler reads the clock; fake only Date so the SDK's own timers run normally.
   jest.useFakeTimers({
     now: NOW,
-    doNotFake: ['setTimeout', 'setInterval', 'setImmediate', 'clearTimeout', 'clearInterval', 'clearImmediate', 'nextTick', 'queueMicrotask', 'hrtime', 'performance'],
+    doNotFake: [
+      'setTimeout',
+      'setInterval',
+      'setImmediate',
+      'clearTimeout',
+      'clearInterval',
+      'clearImmediate',
+      'nextTick',
+      'queueMicrotask',
+      'hrtime',
+      'performance',
+    ],
   });
 });
 
@@ -56,9 +69,15 @@ describe('backup-pruner handler', () => {
     contents.push({ Key: `cnpg/orders-db/wals/${seg(1, 1, 0).slice(0, 16)}/${seg(1, 1, 0)}.gz`, Size: 10 });
     s3.on(ListObjectsV2Command).resolves({ Contents: contents, IsTruncated: false });
     const body = (text: string) => ({ transformToString: async () => text }) as never;
-    s3.on(GetObjectCommand, { Key: old.objects.find((o) => o.key.endsWith('backup.info'))?.key }).resolves({ Body: body(backupInfoText({ endedDaysAgo: 60, log: 1 })) });
-    s3.on(GetObjectCommand, { Key: edge.objects.find((o) => o.key.endsWith('backup.info'))?.key }).resolves({ Body: body(backupInfoText({ endedDaysAgo: 40, log: 2 })) });
-    s3.on(GetObjectCommand, { Key: newest.objects.find((o) => o.key.endsWith('backup.info'))?.key }).resolves({ Body: body(backupInfoText({ endedDaysAgo: 1, log: 3 })) });
+    s3.on(GetObjectCommand, { Key: old.objects.find((o) => o.key.endsWith('backup.info'))?.key }).resolves({
+      Body: body(backupInfoText({ endedDaysAgo: 60, log: 1 })),
+    });
+    s3.on(GetObjectCommand, { Key: edge.objects.find((o) => o.key.endsWith('backup.info'))?.key }).resolves({
+      Body: body(backupInfoText({ endedDaysAgo: 40, log: 2 })),
+    });
+    s3.on(GetObjectCommand, { Key: newest.objects.find((o) => o.key.endsWith('backup.info'))?.key }).resolves({
+      Body: body(backupInfoText({ endedDaysAgo: 1, log: 3 })),
+    });
     sns.on(PublishCommand).resolves({ MessageId: 'm-1' });
 
     const handler = await loadHandler();
@@ -74,17 +93,22 @@ describe('backup-pruner handler', () => {
       kind: 'prune-planned',
       severity: 'info',
       account: '123456789012',
-      details: { dryRun: true, targets: [{ target: 'orders-db', backupsToDelete: [old.id], location: 's3://bkt/cnpg/orders-db/' }] },
+      details: {
+        dryRun: true,
+        targets: [{ target: 'orders-db', backupsToDelete: [old.id], location: 's3://bkt/cnpg/orders-db/' }],
+      },
     });
     expect(message.summary).toMatch(/dry run; 3 object\(s\)/);
   });
 
   it('fails at init naming the variable when JOB_CONFIG is invalid', () => {
-    process.env.JOB_CONFIG = JSON.stringify({ ...jobConfig, targets: [{ ...jobConfig.targets[0], retention: '30 days' }] });
+    process.env.JOB_CONFIG = JSON.stringify({
+      ...jobConfig,
+      targets: [{ ...jobConfig.targets[0], retention: '30 days' }],
+    });
     process.env.OPS_TOPIC_ARN = 'arn:aws:sns:eu-west-1:123456789012:ops-events';
     expect(() =>
       jest.isolateModules(() => {
-        // eslint-disable-next-line @typescript-eslint/no-require-imports
         require('../../../lambdas/backup-pruner/handler');
       }),
     ).toThrow(/JOB_CONFIG\.targets\.0\.retention/);
@@ -96,7 +120,14 @@ describe('freshnessMetrics', () => {
     ({ targets: [{ target: 'db', layout, freshness }] }) as unknown as RunReport;
 
   it('reports backup age, FAILED count since the newest DONE and WAL age per server', () => {
-    const data = freshnessMetrics(report({ newestDoneEndTime: new Date(NOW.getTime() - DAY), failedSinceNewestDone: 2, newestWalAt: new Date(NOW.getTime() - 60_000) }), NOW);
+    const data = freshnessMetrics(
+      report({
+        newestDoneEndTime: new Date(NOW.getTime() - DAY),
+        failedSinceNewestDone: 2,
+        newestWalAt: new Date(NOW.getTime() - 60_000),
+      }),
+      NOW,
+    );
     expect(data).toEqual([
       { target: 'db', name: FRESHNESS_METRICS.backupAge, unit: 'Seconds', value: 86_400 },
       { target: 'db', name: FRESHNESS_METRICS.failedSinceDone, unit: 'Count', value: 2 },

@@ -49,15 +49,29 @@ class MemoryStore implements ObjectStore {
   }
 }
 
-const target: PrunerTarget = { name: 'db', bucket: 'b', prefix: PREFIX, layout: 'barman', retention: '30d', keepLast: 3, graceDays: 7, purgeVersions: false };
+const target: PrunerTarget = {
+  name: 'db',
+  bucket: 'b',
+  prefix: PREFIX,
+  layout: 'barman',
+  retention: '30d',
+  keepLast: 3,
+  graceDays: 7,
+  purgeVersions: false,
+};
 
 /** Backups ended 60, 45 (deleted), 35 (window edge) and 1 day ago, on logs 1..4, with 4 WAL segments per log. */
 function bucket(): Map<string, { size: number; body: string }> {
   const m = new Map<string, { size: number; body: string }>();
   [60, 45, 35, 1].forEach((days, i) => {
     const f = folder({ endedDaysAgo: days, log: i + 1 });
-    for (const o of f.objects) m.set(o.key, { size: o.size, body: o.key.endsWith('backup.info') ? backupInfoText({ endedDaysAgo: days, log: i + 1 }) : 'x' });
-    for (let s = 0; s < 4; s++) m.set(`${PREFIX}wals/${seg(1, i + 1, s).slice(0, 16)}/${seg(1, i + 1, s)}`, { size: 16, body: 'w' });
+    for (const o of f.objects)
+      m.set(o.key, {
+        size: o.size,
+        body: o.key.endsWith('backup.info') ? backupInfoText({ endedDaysAgo: days, log: i + 1 }) : 'x',
+      });
+    for (let s = 0; s < 4; s++)
+      m.set(`${PREFIX}wals/${seg(1, i + 1, s).slice(0, 16)}/${seg(1, i + 1, s)}`, { size: 16, body: 'w' });
   });
   return m;
 }
@@ -65,7 +79,13 @@ function bucket(): Map<string, { size: number; body: string }> {
 describe('runPruner', () => {
   it('deletes in the safe order: data objects, then backup.info, then WALs', async () => {
     const store = new MemoryStore(bucket());
-    const report = await runPruner({ targets: [target], storeFor: () => store, now: NOW, dryRun: false, maxDeletesPerRun: 100 });
+    const report = await runPruner({
+      targets: [target],
+      storeFor: () => store,
+      now: NOW,
+      dryRun: false,
+      maxDeletesPerRun: 100,
+    });
     expect(report.targets[0].errors).toEqual([]);
     expect(store.deleteOrder).toHaveLength(3);
     const [data, infos, wals] = store.deleteOrder;
@@ -73,14 +93,27 @@ describe('runPruner', () => {
     expect(infos.every((k) => k.endsWith('backup.info'))).toBe(true);
     expect(infos).toHaveLength(2);
     // WALs before the window-edge backup's begin_wal (log 3, segment 2).
-    expect(wals).toEqual([...[0, 1, 2, 3].flatMap((s) => [1, 2].map((l) => [l, s])), [3, 0], [3, 1]].map(([l, s]) => `${PREFIX}wals/${seg(1, l, s).slice(0, 16)}/${seg(1, l, s)}`).sort());
+    expect(wals).toEqual(
+      [...[0, 1, 2, 3].flatMap((s) => [1, 2].map((l) => [l, s])), [3, 0], [3, 1]]
+        .map(([l, s]) => `${PREFIX}wals/${seg(1, l, s).slice(0, 16)}/${seg(1, l, s)}`)
+        .sort(),
+    );
     expect(report.deleted).toBe(report.objectsToDelete);
   });
 
   it('keeps backup.info when a data object is refused, and then deletes no WAL', async () => {
     const oldestId = folder({ endedDaysAgo: 60 }).id;
-    const store: MemoryStore = new MemoryStore(bucket(), (k: string): boolean => k.endsWith('data.tar.gz') && k.includes(oldestId));
-    const report = await runPruner({ targets: [target], storeFor: () => store, now: NOW, dryRun: false, maxDeletesPerRun: 100 });
+    const store: MemoryStore = new MemoryStore(
+      bucket(),
+      (k: string): boolean => k.endsWith('data.tar.gz') && k.includes(oldestId),
+    );
+    const report = await runPruner({
+      targets: [target],
+      storeFor: () => store,
+      now: NOW,
+      dryRun: false,
+      maxDeletesPerRun: 100,
+    });
     const t = report.targets[0];
     const oldest = folder({ endedDaysAgo: 60 }).id;
     expect(t.errors.map((e) => e.code)).toEqual(['AccessDenied']);
@@ -93,7 +126,13 @@ describe('runPruner', () => {
   it('refuses the whole run when the plan exceeds maxDeletesPerRun', async () => {
     const store = new MemoryStore(bucket());
     const before = store.objects.size;
-    const report = await runPruner({ targets: [target], storeFor: () => store, now: NOW, dryRun: false, maxDeletesPerRun: 5 });
+    const report = await runPruner({
+      targets: [target],
+      storeFor: () => store,
+      now: NOW,
+      dryRun: false,
+      maxDeletesPerRun: 5,
+    });
     expect(report.capExceeded).toEqual({ planned: 14, cap: 5 });
     expect(report.targets[0].refused).toMatch(/plans 14 deletions, above maxDeletesPerRun 5/);
     expect(store.objects.size).toBe(before);
@@ -103,10 +142,20 @@ describe('runPruner', () => {
 
   it('dry run deletes nothing and says what would go', async () => {
     const store = new MemoryStore(bucket());
-    const report = await runPruner({ targets: [target], storeFor: () => store, now: NOW, dryRun: true, maxDeletesPerRun: 100 });
+    const report = await runPruner({
+      targets: [target],
+      storeFor: () => store,
+      now: NOW,
+      dryRun: true,
+      maxDeletesPerRun: 100,
+    });
     expect(store.requests.delete).toBe(0);
     expect(report.objectsToDelete).toBe(14); // 2 backups × (data + backup.info) + 10 WALs
-    expect(summarizeRun(report)).toEqual({ kind: 'prune-planned', severity: 'info', summary: expect.stringMatching(/1 target\(s\) dry run; 14 object\(s\) .* would be deleted/) });
+    expect(summarizeRun(report)).toEqual({
+      kind: 'prune-planned',
+      severity: 'info',
+      summary: expect.stringMatching(/1 target\(s\) dry run; 14 object\(s\) .* would be deleted/),
+    });
   });
 
   it('stops cleanly between delete batches when time runs out and says how to resume', async () => {
@@ -121,7 +170,9 @@ describe('runPruner', () => {
       shouldStop: () => store.requests.delete >= 1,
     });
     expect(store.requests.delete).toBe(1);
-    expect(report.targets[0].resume).toMatch(/stopped for time during the manifests phase with 12 object\(s\) not attempted; .* next run re-plans/);
+    expect(report.targets[0].resume).toMatch(
+      /stopped for time during the manifests phase with 12 object\(s\) not attempted; .* next run re-plans/,
+    );
     expect(report.targets[1].resume).toMatch(/not executed: time ran out/);
     // The data objects are gone but every backup.info is still there: the next run finds the same backups to finish.
     expect([...store.objects.keys()].filter((k) => k.endsWith('backup.info'))).toHaveLength(4);
@@ -149,7 +200,13 @@ describe('runPruner', () => {
     broken.set(infoKey, { size: 3, body: '5b2\r\n' });
     const other = { ...target, name: 'dumps', layout: 'prefix' as const, prefix: 'dumps/' };
     const store = new MemoryStore(broken);
-    const report = await runPruner({ targets: [target, other], storeFor: () => store, now: NOW, dryRun: false, maxDeletesPerRun: 100 });
+    const report = await runPruner({
+      targets: [target, other],
+      storeFor: () => store,
+      now: NOW,
+      dryRun: false,
+      maxDeletesPerRun: 100,
+    });
     expect(report.targets[0].refused).toMatch(/nothing deleted: base\/.*backup.info: line 1 is not key=value/);
     expect(report.targets[0].deleted).toBe(0);
     expect(report.targets[1].refused).toBeUndefined();

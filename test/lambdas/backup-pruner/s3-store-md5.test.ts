@@ -26,10 +26,14 @@ describe('Content-MD5 fallback against a store that requires it', () => {
         res.setHeader('content-type', 'application/xml');
         if (!accepted) {
           res.statusCode = 400;
-          res.end('<?xml version="1.0" encoding="UTF-8"?><Error><Code>MissingContentMD5</Code><Message>Missing required header for this request: Content-Md5.</Message></Error>');
+          res.end(
+            '<?xml version="1.0" encoding="UTF-8"?><Error><Code>MissingContentMD5</Code><Message>Missing required header for this request: Content-Md5.</Message></Error>',
+          );
           return;
         }
-        res.end('<?xml version="1.0" encoding="UTF-8"?><DeleteResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"></DeleteResult>');
+        res.end(
+          '<?xml version="1.0" encoding="UTF-8"?><DeleteResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"></DeleteResult>',
+        );
       });
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -42,13 +46,20 @@ describe('Content-MD5 fallback against a store that requires it', () => {
 
   it('is refused with the default CRC32 checksum, then succeeds with Content-MD5 on the same client', async () => {
     seen.length = 0;
-    const store = new S3ObjectStore(createS3Client({ endpointUrl: endpoint, region: 'us-east-1', maxAttempts: 1 }), 'bkt');
+    const store = new S3ObjectStore(
+      createS3Client({ endpointUrl: endpoint, region: 'us-east-1', maxAttempts: 1 }),
+      'bkt',
+    );
     const first = await store.deleteKeys(['a/1', 'a/2']);
     expect(first).toMatchObject({ deleted: 2, errors: [] });
     expect(store.usingContentMd5).toBe(true);
     expect(seen.map((s) => s.accepted)).toEqual([false, true]);
     expect(Object.keys(seen[0].headers).some((h) => h.startsWith('x-amz-checksum-'))).toBe(true);
-    expect(Object.keys(seen[1].headers).filter((h) => h.startsWith('x-amz-checksum-') || h.startsWith('x-amz-sdk-checksum-'))).toEqual([]);
+    expect(
+      Object.keys(seen[1].headers).filter(
+        (h) => h.startsWith('x-amz-checksum-') || h.startsWith('x-amz-sdk-checksum-'),
+      ),
+    ).toEqual([]);
     // Path-style addressing with a custom endpoint: the bucket is in the path, not the host name.
     expect(seen[1].url).toMatch(/^\/bkt\/?\?delete/);
     expect(seen[1].host).toBe(endpoint.replace('http://', ''));
@@ -60,7 +71,11 @@ describe('Content-MD5 fallback against a store that requires it', () => {
 
   it('can start in Content-MD5 mode (contentMd5: true) and never send CRC32', async () => {
     seen.length = 0;
-    const store = new S3ObjectStore(createS3Client({ endpointUrl: endpoint, region: 'us-east-1', maxAttempts: 1 }), 'bkt', { contentMd5: true });
+    const store = new S3ObjectStore(
+      createS3Client({ endpointUrl: endpoint, region: 'us-east-1', maxAttempts: 1 }),
+      'bkt',
+      { contentMd5: true },
+    );
     await expect(store.deleteKeys(['b/1'])).resolves.toMatchObject({ deleted: 1, errors: [] });
     expect(seen.map((s) => s.accepted)).toEqual([true]);
   });

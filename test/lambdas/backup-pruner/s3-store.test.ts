@@ -12,7 +12,8 @@ import { S3ObjectStore } from '../../../lambdas/backup-pruner/s3-store';
 
 const s3 = mockClient(S3Client);
 const noSleep = async () => undefined;
-const store = (opts = {}) => new S3ObjectStore(new S3Client({ region: 'us-east-1' }), 'bkt', { sleep: noSleep, ...opts });
+const store = (opts = {}) =>
+  new S3ObjectStore(new S3Client({ region: 'us-east-1' }), 'bkt', { sleep: noSleep, ...opts });
 const keys = (n: number, prefix = 'k') => Array.from({ length: n }, (_, i) => `${prefix}${String(i).padStart(5, '0')}`);
 
 beforeEach(() => s3.reset());
@@ -28,7 +29,11 @@ describe('S3ObjectStore.listPages', () => {
     for await (const page of st.listPages('p/')) seen.push(...page.map((o) => o.key));
     expect(seen).toEqual(['a', 'b', 'c']);
     expect(s3).toHaveReceivedCommandTimes(ListObjectsV2Command, 3);
-    expect(s3.commandCalls(ListObjectsV2Command)[1].args[0].input).toMatchObject({ Bucket: 'bkt', Prefix: 'p/', ContinuationToken: 't1' });
+    expect(s3.commandCalls(ListObjectsV2Command)[1].args[0].input).toMatchObject({
+      Bucket: 'bkt',
+      Prefix: 'p/',
+      ContinuationToken: 't1',
+    });
     expect(st.requests.list).toBe(3);
   });
 
@@ -62,13 +67,23 @@ describe('S3ObjectStore.deleteKeys', () => {
     expect(out.deleted).toBe(2);
     expect([...out.deletedKeys]).toEqual(['k00000', 'k00002']);
     expect(out.errors).toEqual([
-      { key: 'k00001', code: 'AccessDenied', versionId: undefined, message: expect.stringMatching(/Access Denied \(missing s3:DeleteObject/) },
+      {
+        key: 'k00001',
+        code: 'AccessDenied',
+        versionId: undefined,
+        message: expect.stringMatching(/Access Denied \(missing s3:DeleteObject/),
+      },
     ]);
   });
 
   it('retries keys that failed with a retryable code, then reports what still fails', async () => {
     s3.on(DeleteObjectsCommand)
-      .resolvesOnce({ Errors: [{ Key: 'k00000', Code: 'SlowDown' }, { Key: 'k00001', Code: 'InternalError' }] })
+      .resolvesOnce({
+        Errors: [
+          { Key: 'k00000', Code: 'SlowDown' },
+          { Key: 'k00001', Code: 'InternalError' },
+        ],
+      })
       .resolvesOnce({ Errors: [{ Key: 'k00001', Code: 'InternalError' }] })
       .resolves({ Errors: [{ Key: 'k00001', Code: 'InternalError' }] });
     const out = await store({ keyAttempts: 3 }).deleteKeys(keys(3));
@@ -85,12 +100,23 @@ describe('S3ObjectStore.deleteKeys', () => {
     const out = await store().deleteKeys(keys(1500));
     expect(out.deleted).toBe(500);
     expect(out.errors).toHaveLength(1000);
-    expect(out.errors[0]).toMatchObject({ key: 'k00000', code: 'AccessDenied', message: 'DeleteObjects failed: denied' });
+    expect(out.errors[0]).toMatchObject({
+      key: 'k00000',
+      code: 'AccessDenied',
+      message: 'DeleteObjects failed: denied',
+    });
   });
 
   it('switches to Content-MD5 and resends when the store rejects the default checksum', async () => {
     s3.on(DeleteObjectsCommand)
-      .rejectsOnce(new S3ServiceException({ name: 'MissingContentMD5', $fault: 'client', $metadata: {}, message: 'Missing required header for this request: Content-Md5' }))
+      .rejectsOnce(
+        new S3ServiceException({
+          name: 'MissingContentMD5',
+          $fault: 'client',
+          $metadata: {},
+          message: 'Missing required header for this request: Content-Md5',
+        }),
+      )
       .resolves({});
     const st = store();
     const out = await st.deleteKeys(keys(10));
@@ -121,13 +147,29 @@ describe('S3ObjectStore.purgeVersions', () => {
         NextKeyMarker: 'p/a',
         NextVersionIdMarker: 'a2',
       })
-      .resolvesOnce({ DeleteMarkers: [{ Key: 'p/a', VersionId: 'm1' }], Versions: [{ Key: 'p/b', VersionId: 'b1' }], IsTruncated: false });
+      .resolvesOnce({
+        DeleteMarkers: [{ Key: 'p/a', VersionId: 'm1' }],
+        Versions: [{ Key: 'p/b', VersionId: 'b1' }],
+        IsTruncated: false,
+      });
     s3.on(DeleteObjectsCommand).resolves({
-      Errors: [{ Key: 'p/b', VersionId: 'b1', Code: 'AccessDenied', Message: 'Access Denied because object protected by object lock.' }],
+      Errors: [
+        {
+          Key: 'p/b',
+          VersionId: 'b1',
+          Code: 'AccessDenied',
+          Message: 'Access Denied because object protected by object lock.',
+        },
+      ],
     });
     const st = store();
     const out = await st.purgeVersions('p/', (k) => k === 'p/a' || k === 'p/b');
-    expect(s3.commandCalls(ListObjectVersionsCommand)[1].args[0].input).toMatchObject({ Bucket: 'bkt', Prefix: 'p/', KeyMarker: 'p/a', VersionIdMarker: 'a2' });
+    expect(s3.commandCalls(ListObjectVersionsCommand)[1].args[0].input).toMatchObject({
+      Bucket: 'bkt',
+      Prefix: 'p/',
+      KeyMarker: 'p/a',
+      VersionIdMarker: 'a2',
+    });
     const sent = s3.commandCalls(DeleteObjectsCommand).flatMap((c) => c.args[0].input.Delete?.Objects ?? []);
     expect(sent).toEqual([
       { Key: 'p/a', VersionId: 'a1' },
@@ -137,7 +179,12 @@ describe('S3ObjectStore.purgeVersions', () => {
     ]);
     expect(out.deleted).toBe(3);
     expect(out.errors).toEqual([
-      { key: 'p/b', versionId: 'b1', code: 'AccessDenied', message: expect.stringMatching(/object lock.*\(Object Lock retention or legal hold/i) },
+      {
+        key: 'p/b',
+        versionId: 'b1',
+        code: 'AccessDenied',
+        message: expect.stringMatching(/object lock.*\(Object Lock retention or legal hold/i),
+      },
     ]);
   });
 });

@@ -1,14 +1,25 @@
 import { PrefixPlanner } from '../../../lambdas/backup-pruner/prefix-plan';
 import { parseRetention, windowStart } from '../../../lambdas/backup-pruner/retention';
-import { parseVeleroManifest, planVeleroRetention, type VeleroBackupFolder } from '../../../lambdas/backup-pruner/velero-plan';
+import {
+  parseVeleroManifest,
+  planVeleroRetention,
+  type VeleroBackupFolder,
+} from '../../../lambdas/backup-pruner/velero-plan';
 import { DAY, NOW } from './fixtures';
 
 const manifest = (expiration: string | undefined, phase = 'Completed') =>
-  JSON.stringify({ apiVersion: 'velero.io/v1', kind: 'Backup', metadata: { name: 'x' }, status: { phase, ...(expiration ? { expiration } : {}) } });
+  JSON.stringify({
+    apiVersion: 'velero.io/v1',
+    kind: 'Backup',
+    metadata: { name: 'x' },
+    status: { phase, ...(expiration ? { expiration } : {}) },
+  });
 
 const veleroFolder = (name: string, text: string | undefined): VeleroBackupFolder => {
   const base = `velero/backups/${name}/`;
-  const objects = [`${name}.tar.gz`, `${name}-logs.gz`, ...(text !== undefined ? ['velero-backup.json'] : [])].map((f) => ({ key: base + f, size: 10 }));
+  const objects = [`${name}.tar.gz`, `${name}-logs.gz`, ...(text !== undefined ? ['velero-backup.json'] : [])].map(
+    (f) => ({ key: base + f, size: 10 }),
+  );
   return { name, objects, manifest: text === undefined ? undefined : parseVeleroManifest(text) };
 };
 
@@ -35,19 +46,32 @@ describe('planVeleroRetention', () => {
   it('deletes data objects first and velero-backup.json last', () => {
     const plan = planVeleroRetention({ folders: [veleroFolder('old', manifest(daysAgo(30)))], now: NOW, graceDays: 7 });
     expect(plan.deletions).toEqual([
-      { id: 'old', dataKeys: ['velero/backups/old/old.tar.gz', 'velero/backups/old/old-logs.gz'], manifestKey: 'velero/backups/old/velero-backup.json', bytes: 30 },
+      {
+        id: 'old',
+        dataKeys: ['velero/backups/old/old.tar.gz', 'velero/backups/old/old-logs.gz'],
+        manifestKey: 'velero/backups/old/velero-backup.json',
+        bytes: 30,
+      },
     ]);
   });
 
   it('one bad manifest does not stop the others', () => {
-    const plan = planVeleroRetention({ folders: [veleroFolder('a', 'garbage'), veleroFolder('b', manifest(daysAgo(30)))], now: NOW, graceDays: 7 });
+    const plan = planVeleroRetention({
+      folders: [veleroFolder('a', 'garbage'), veleroFolder('b', manifest(daysAgo(30)))],
+      now: NOW,
+      graceDays: 7,
+    });
     expect(plan.backups.map((b) => b.action)).toEqual(['keep', 'delete']);
     expect(plan.warnings).toHaveLength(1);
   });
 });
 
 describe('PrefixPlanner', () => {
-  const obj = (name: string, days: number) => ({ key: `dumps/${name}`, size: 100, lastModified: new Date(NOW.getTime() - days * DAY) });
+  const obj = (name: string, days: number) => ({
+    key: `dumps/${name}`,
+    size: 100,
+    lastModified: new Date(NOW.getTime() - days * DAY),
+  });
   const plan = (objects: ReturnType<typeof obj>[], keepLast: number, maxKeys = 1000) => {
     const planner = new PrefixPlanner(windowStart(NOW, parseRetention('14d')), keepLast, maxKeys);
     objects.forEach((o) => planner.add(o));
@@ -63,7 +87,12 @@ describe('PrefixPlanner', () => {
   it('always keeps the newest keepLast even when they are all old', () => {
     const r = plan([obj('e', 50), obj('a', 90), obj('c', 70), obj('d', 60), obj('b', 80)], 3);
     expect(r.deleteKeys).toEqual(['dumps/a', 'dumps/b']);
-    expect(r.backups.filter((b) => b.action === 'keep').map((b) => b.id).sort()).toEqual(['dumps/c', 'dumps/d', 'dumps/e']);
+    expect(
+      r.backups
+        .filter((b) => b.action === 'keep')
+        .map((b) => b.id)
+        .sort(),
+    ).toEqual(['dumps/c', 'dumps/d', 'dumps/e']);
     expect(r.backups.find((b) => b.id === 'dumps/c')?.reason).toMatch(/newest 3 \(keepLast\)/);
   });
 

@@ -23,9 +23,12 @@ describe('parseWalName', () => {
     expect(parseWalName(name)?.kind).toBe(kind);
   });
 
-  it.each(['README', `${seg(1, 2, 3)}.tmp`, seg(1, 2, 0xab).toLowerCase(), `${seg(1, 2, 3)}.gz.gz`, ''])('%s is not a WAL', (name) => {
-    expect(parseWalName(name)).toBeUndefined();
-  });
+  it.each(['README', `${seg(1, 2, 3)}.tmp`, seg(1, 2, 0xab).toLowerCase(), `${seg(1, 2, 3)}.gz.gz`, ''])(
+    '%s is not a WAL',
+    (name) => {
+      expect(parseWalName(name)).toBeUndefined();
+    },
+  );
 });
 
 describe('classifyWal', () => {
@@ -58,7 +61,10 @@ describe('classifyWal', () => {
   });
 
   it('deletes nothing without a cutoff', () => {
-    expect(classifyWal(seg(1, 0, 1), { noCutoffReason: 'x', protectedTimelines: [], protectedRanges: [] })).toEqual({ action: 'keep', reason: 'no-cutoff' });
+    expect(classifyWal(seg(1, 0, 1), { noCutoffReason: 'x', protectedTimelines: [], protectedRanges: [] })).toEqual({
+      action: 'keep',
+      reason: 'no-cutoff',
+    });
   });
 });
 
@@ -70,7 +76,14 @@ describe('WalTallier', () => {
     tally.add('w/h', '00000002.history', 1, new Date('2026-01-01T00:00:00Z'));
     tally.add('w/new', seg(2, 0x20, 0), 10, new Date('2025-02-01T00:00:00Z'));
     const r = tally.result();
-    expect(r).toMatchObject({ total: 7, totalBytes: 61, toDelete: 5, bytesToFree: 50, keys: ['w/0', 'w/1'], keysTruncated: true });
+    expect(r).toMatchObject({
+      total: 7,
+      totalBytes: 61,
+      toDelete: 5,
+      bytesToFree: 50,
+      keys: ['w/0', 'w/1'],
+      keysTruncated: true,
+    });
     expect(r.kept).toEqual({ history: 1, 'at-or-after-cutoff': 1 });
     // The history file does not count as archiving activity.
     expect(r.newestArchivedAt).toEqual(new Date('2025-02-01T00:00:00Z'));

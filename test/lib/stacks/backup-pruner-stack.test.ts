@@ -12,7 +12,11 @@ function build(mutate: (raw: Record<string, unknown>) => void = () => undefined)
   const app = testApp();
   const topicStack = new Stack(app, 'Topics', { env: { region: 'eu-west-1', account: '123456789012' } });
   const opsTopic = new sns.Topic(topicStack, 'Ops', { enforceSSL: true });
-  const stack = new BackupPrunerStack(app, 'bp', { config, opsTopic, env: { region: 'eu-west-1', account: '123456789012' } });
+  const stack = new BackupPrunerStack(app, 'bp', {
+    config,
+    opsTopic,
+    env: { region: 'eu-west-1', account: '123456789012' },
+  });
   return { app, stack, template: Template.fromStack(stack), config };
 }
 
@@ -23,7 +27,12 @@ describe('BackupPrunerStack', () => {
     const { template, config } = build();
     template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'cron(30 3 * * ? *)' });
     template.hasResourceProperties('AWS::Lambda::Function', {
-      Environment: { Variables: Match.objectLike({ JOB_CONFIG: JSON.stringify(config.jobs.backupPruner), POWERTOOLS_SERVICE_NAME: 'backup-pruner' }) },
+      Environment: {
+        Variables: Match.objectLike({
+          JOB_CONFIG: JSON.stringify(config.jobs.backupPruner),
+          POWERTOOLS_SERVICE_NAME: 'backup-pruner',
+        }),
+      },
       Timeout: 900,
     });
   });
@@ -31,17 +40,54 @@ describe('BackupPrunerStack', () => {
   it('grants S3 rights per target on exactly its bucket and prefix, and nothing wider', () => {
     const { template } = build();
     const policies = template.findResources('AWS::IAM::Policy');
-    const statements = Object.values(policies).flatMap((p) => (p as { Properties: { PolicyDocument: { Statement: Record<string, unknown>[] } } }).Properties.PolicyDocument.Statement);
+    const statements = Object.values(policies).flatMap(
+      (p) =>
+        (p as { Properties: { PolicyDocument: { Statement: Record<string, unknown>[] } } }).Properties.PolicyDocument
+          .Statement,
+    );
     const s3 = statements.filter((s) => JSON.stringify(s.Action).includes('s3:'));
     const arn = (rest: string) => ({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:s3:::${rest}`]] });
     expect(s3).toEqual([
-      { Sid: 'Listordersdb', Action: 's3:ListBucket', Effect: 'Allow', Resource: arn('example-cnpg-backups'), Condition: { StringLike: { 's3:prefix': ['orders/orders-db/', 'orders/orders-db/*'] } } },
-      { Sid: 'ReadDeleteordersdb', Action: ['s3:GetObject', 's3:DeleteObject'], Effect: 'Allow', Resource: arn('example-cnpg-backups/orders/orders-db/*') },
+      {
+        Sid: 'Listordersdb',
+        Action: 's3:ListBucket',
+        Effect: 'Allow',
+        Resource: arn('example-cnpg-backups'),
+        Condition: { StringLike: { 's3:prefix': ['orders/orders-db/', 'orders/orders-db/*'] } },
+      },
+      {
+        Sid: 'ReadDeleteordersdb',
+        Action: ['s3:GetObject', 's3:DeleteObject'],
+        Effect: 'Allow',
+        Resource: arn('example-cnpg-backups/orders/orders-db/*'),
+      },
       // Velero: confined to backups/, so kopia/ and restic/ are out of reach even by mistake.
-      { Sid: 'Listveleroprod', Action: 's3:ListBucket', Effect: 'Allow', Resource: arn('example-velero'), Condition: { StringLike: { 's3:prefix': ['prod/backups/', 'prod/backups/*'] } } },
-      { Sid: 'ReadDeleteveleroprod', Action: ['s3:GetObject', 's3:DeleteObject'], Effect: 'Allow', Resource: arn('example-velero/prod/backups/*') },
-      { Sid: 'Listnightlydumps', Action: 's3:ListBucket', Effect: 'Allow', Resource: arn('example-db-dumps'), Condition: { StringLike: { 's3:prefix': ['pg_dump/', 'pg_dump/*'] } } },
-      { Sid: 'ReadDeletenightlydumps', Action: ['s3:GetObject', 's3:DeleteObject'], Effect: 'Allow', Resource: arn('example-db-dumps/pg_dump/*') },
+      {
+        Sid: 'Listveleroprod',
+        Action: 's3:ListBucket',
+        Effect: 'Allow',
+        Resource: arn('example-velero'),
+        Condition: { StringLike: { 's3:prefix': ['prod/backups/', 'prod/backups/*'] } },
+      },
+      {
+        Sid: 'ReadDeleteveleroprod',
+        Action: ['s3:GetObject', 's3:DeleteObject'],
+        Effect: 'Allow',
+        Resource: arn('example-velero/prod/backups/*'),
+      },
+      {
+        Sid: 'Listnightlydumps',
+        Action: 's3:ListBucket',
+        Effect: 'Allow',
+        Resource: arn('example-db-dumps'),
+        Condition: { StringLike: { 's3:prefix': ['pg_dump/', 'pg_dump/*'] } },
+      },
+      {
+        Sid: 'ReadDeletenightlydumps',
+        Action: ['s3:GetObject', 's3:DeleteObject'],
+        Effect: 'Allow',
+        Resource: arn('example-db-dumps/pg_dump/*'),
+      },
     ]);
     expect(statements.some((s) => s.Resource === '*')).toBe(false);
   });
@@ -54,7 +100,10 @@ describe('BackupPrunerStack', () => {
       PolicyDocument: {
         Statement: Match.arrayWith([
           Match.objectLike({ Sid: 'Listordersdb', Action: ['s3:ListBucket', 's3:ListBucketVersions'] }),
-          Match.objectLike({ Sid: 'ReadDeleteordersdb', Action: ['s3:GetObject', 's3:DeleteObject', 's3:GetObjectVersion', 's3:DeleteObjectVersion'] }),
+          Match.objectLike({
+            Sid: 'ReadDeleteordersdb',
+            Action: ['s3:GetObject', 's3:DeleteObject', 's3:GetObjectVersion', 's3:DeleteObjectVersion'],
+          }),
           Match.objectLike({ Sid: 'ReadDeleteveleroprod', Action: ['s3:GetObject', 's3:DeleteObject'] }),
         ]),
       },
@@ -92,31 +141,45 @@ describe('BackupPrunerStack', () => {
       (raw as unknown as Raw).jobs.backupPruner.vpc = {
         vpcId: 'vpc-0123456789abcdef0',
         availabilityZones: ['eu-west-1a', 'eu-west-1b'],
-        subnetIds: ['subnet-0aaa', 'subnet-0bbb'],
-        securityGroupIds: ['sg-0ccc'],
+        subnetIds: ['subnet-0123456789abcdef1', 'subnet-0123456789abcdef2'],
+        securityGroupIds: ['sg-0123456789abcdef3'],
       };
     });
     template.hasResourceProperties('AWS::Lambda::Function', {
-      VpcConfig: { SubnetIds: ['subnet-0aaa', 'subnet-0bbb'], SecurityGroupIds: ['sg-0ccc'] },
+      VpcConfig: {
+        SubnetIds: ['subnet-0123456789abcdef1', 'subnet-0123456789abcdef2'],
+        SecurityGroupIds: ['sg-0123456789abcdef3'],
+      },
     });
     const roles = template.findResources('AWS::IAM::Role');
-    for (const role of Object.values(roles)) expect((role as { Properties: { ManagedPolicyArns?: unknown } }).Properties.ManagedPolicyArns).toBeUndefined();
+    for (const role of Object.values(roles))
+      expect((role as { Properties: { ManagedPolicyArns?: unknown } }).Properties.ManagedPolicyArns).toBeUndefined();
     template.hasResourceProperties('AWS::IAM::Policy', {
-      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Sid: 'LambdaVpcNetworkInterfaces', Resource: '*' })]) },
+      PolicyDocument: {
+        Statement: Match.arrayWith([Match.objectLike({ Sid: 'LambdaVpcNetworkInterfaces', Resource: '*' })]),
+      },
     });
     expect(nagViolations(stack)).toEqual([]);
   });
 
   it('grants read on the MinIO credentials secret only when a target names one', () => {
     const { template, stack } = build((raw) => {
-      Object.assign((raw as unknown as Raw).jobs.backupPruner.targets[0], { endpointUrl: 'https://minio.internal:9000', credentialsSecretName: 'platform-ops/minio' });
+      Object.assign((raw as unknown as Raw).jobs.backupPruner.targets[0], {
+        endpointUrl: 'https://minio.internal:9000',
+        credentialsSecretName: 'platform-ops/minio',
+      });
     });
     template.hasResourceProperties('AWS::IAM::Policy', {
       PolicyDocument: {
         Statement: Match.arrayWith([
           Match.objectLike({
             Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
-            Resource: { 'Fn::Join': ['', Match.arrayWith([Match.stringLikeRegexp(':secret:platform-ops/minio-\\?\\?\\?\\?\\?\\?')])] },
+            Resource: {
+              'Fn::Join': [
+                '',
+                Match.arrayWith([Match.stringLikeRegexp(':secret:platform-ops/minio-\\?\\?\\?\\?\\?\\?')]),
+              ],
+            },
           }),
         ]),
       },
