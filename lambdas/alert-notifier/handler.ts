@@ -31,7 +31,11 @@ const notifier = new AlertNotifier({
     webhookUrl: (route) => directory.urlFor(route),
     send: (url, payload, remainingMs) => sender.send(url, payload, remainingMs),
   },
-  log: logger,
+  log: {
+    info: (message, extra = {}) => logger.info(message, extra),
+    warn: (message, extra = {}) => logger.warn(message, extra),
+    error: (message, extra = {}) => logger.error(message, extra),
+  },
   metric: (name: NotifierMetric, count = 1) => metrics.addMetric(name, MetricUnit.Count, count),
   seen,
 });

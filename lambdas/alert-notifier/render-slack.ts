@@ -75,13 +75,25 @@ export function truncate(raw: string, max: number): string {
 export function safeMrkdwn(raw: string, max: number): string {
   const escaped = escapeMrkdwn(raw);
   if (escaped.length <= max) return escaped;
-  let keep = max - 1 - (escaped.length - raw.length);
-  let out = `${escapeMrkdwn(cutAt(raw, keep))}…`;
-  while (out.length > max && keep > 0) {
-    keep -= Math.max(1, out.length - max);
-    out = `${escapeMrkdwn(cutAt(raw, keep))}…`;
+  // Walk the raw text, counting escaped length, until one character is left for the ellipsis.
+  let used = 0;
+  let end = 0;
+  while (end < raw.length) {
+    const c = raw[end];
+    const width = c === '&' ? 5 : c === '<' || c === '>' ? 4 : 1;
+    if (used + width > max - 1) break;
+    used += width;
+    end++;
   }
-  return out;
+  return `${escapeMrkdwn(cutAt(raw, end))}…`;
+}
+
+/**
+ * Header blocks are plain_text: Slack does not parse mentions there, but angle brackets are still replaced by
+ * look-alikes so nothing in a title can read as a Slack control sequence in any client.
+ */
+export function plainText(raw: string, max: number): string {
+  return truncate(raw.replace(/</g, '‹').replace(/>/g, '›'), max);
 }
 
 /** A code block whose content cannot close the block early. */
@@ -158,7 +170,7 @@ export function renderSlackMessage(n: Notification, mention: Mention = 'none'): 
   const blocks: SlackBlock[] = [];
   blocks.push({
     type: 'header',
-    text: { type: 'plain_text', text: truncate(notificationTitle(n), SLACK_LIMITS.headerText), emoji: true },
+    text: { type: 'plain_text', text: plainText(notificationTitle(n), SLACK_LIMITS.headerText), emoji: true },
   });
 
   const intro: string[] = [];
