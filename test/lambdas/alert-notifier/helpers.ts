@@ -43,7 +43,9 @@ export function snsEvent(...messages: SnsMessageSpec[]) {
         Signature: 'EXAMPLE',
         SigningCertUrl: 'https://sns.eu-west-1.amazonaws.com/SimpleNotificationService-0000000000000000000000.pem',
         UnsubscribeUrl: 'https://sns.eu-west-1.amazonaws.com/?Action=Unsubscribe',
-        MessageAttributes: Object.fromEntries(Object.entries(m.attributes ?? {}).map(([k, v]) => [k, { Type: 'String', Value: v }])),
+        MessageAttributes: Object.fromEntries(
+          Object.entries(m.attributes ?? {}).map(([k, v]) => [k, { Type: 'String', Value: v }]),
+        ),
       },
     })),
   };

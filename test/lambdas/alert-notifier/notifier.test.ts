@@ -1,5 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { AlertNotifier, DeliveryFailedError, type NotifierMetric, type NotifierPorts } from '../../../lambdas/alert-notifier/notifier';
+import {
+  AlertNotifier,
+  DeliveryFailedError,
+  type NotifierMetric,
+  type NotifierPorts,
+} from '../../../lambdas/alert-notifier/notifier';
 import type { SlackPayload } from '../../../lambdas/alert-notifier/render-slack';
 import { TransientDeliveryError, type DeliveryResult } from '../../../lambdas/alert-notifier/slack-webhook';
 import { fixtureJson, fixtureText, OPS_TOPIC, ROUTES_CONFIG, snsEvent } from './helpers';
@@ -17,7 +22,14 @@ interface Harness {
   metrics: Partial<Record<NotifierMetric, number>>;
 }
 
-function harness(answer: (payload: SlackPayload, url: string) => DeliveryResult | Promise<DeliveryResult> = () => ({ outcome: 'sent', attempts: 1, httpStatus: 200 }), urls = URLS): Harness {
+function harness(
+  answer: (payload: SlackPayload, url: string) => DeliveryResult | Promise<DeliveryResult> = () => ({
+    outcome: 'sent',
+    attempts: 1,
+    httpStatus: 200,
+  }),
+  urls = URLS,
+): Harness {
   const h: Harness = { notifier: undefined as unknown as AlertNotifier, sent: [], logs: [], metrics: {} };
   const ports: NotifierPorts = {
     webhookUrl: async (route) => urls[route],
@@ -28,7 +40,8 @@ function harness(answer: (payload: SlackPayload, url: string) => DeliveryResult 
       return result;
     },
   };
-  const log = (level: string) => (message: string, extra?: Record<string, unknown>) => h.logs.push({ level, message, extra });
+  const log = (level: string) => (message: string, extra?: Record<string, unknown>) =>
+    h.logs.push({ level, message, extra });
   h.notifier = new AlertNotifier({
     config: ROUTES_CONFIG,
     ports,
@@ -86,7 +99,11 @@ describe('AlertNotifier.handle', () => {
     const outcome = await h.notifier.handle(snsEvent({ body: fixtureText('cloudwatch-metric-alarm.json') }));
     expect(outcome.permanentFailures).toBe(1);
     expect(h.metrics.SlackPermanentErrors).toBe(1);
-    expect(h.logs.find((l) => l.level === 'error')?.extra).toMatchObject({ slackError: 'channel_not_found', httpStatus: 404, route: 'platform' });
+    expect(h.logs.find((l) => l.level === 'error')?.extra).toMatchObject({
+      slackError: 'channel_not_found',
+      httpStatus: 404,
+      route: 'platform',
+    });
   });
 
   it('a transient failure fails the invocation AFTER the other records were sent, and is retried on redelivery', async () => {
@@ -98,7 +115,10 @@ describe('AlertNotifier.handle', () => {
       }
       return { outcome: 'sent', attempts: 1, httpStatus: 200 };
     });
-    const event = snsEvent({ body: fixtureText('cloudwatch-metric-alarm.json'), messageId: 'a' }, { body: fixtureText('ops-event.json'), messageId: 'b' });
+    const event = snsEvent(
+      { body: fixtureText('cloudwatch-metric-alarm.json'), messageId: 'a' },
+      { body: fixtureText('ops-event.json'), messageId: 'b' },
+    );
     await expect(h.notifier.handle(event)).rejects.toThrow(DeliveryFailedError);
     expect(h.sent.map((s) => s.payload.text)).toEqual([expect.stringContaining('backup-pruner')]);
     // Lambda retries the event: the failed record is sent, the already-sent one is not sent again.
@@ -116,7 +136,9 @@ describe('AlertNotifier.handle', () => {
 
   it('no URL for the route nor the default route fails the invocation (the DLQ keeps the message)', async () => {
     const h = harness(undefined, {});
-    await expect(h.notifier.handle(snsEvent({ body: fixtureText('ops-event.json') }))).rejects.toThrow(/no webhook for route "oncall"/);
+    await expect(h.notifier.handle(snsEvent({ body: fixtureText('ops-event.json') }))).rejects.toThrow(
+      /no webhook for route "oncall"/,
+    );
     expect(h.metrics.WebhookMissing).toBe(1);
   });
 });
@@ -129,13 +151,46 @@ describe('bad-input corpus: every input gives a message or a clear logged reject
     ['binary garbage body', snsEvent({ body: garbage }), 'sent'],
     ['256 KB message', snsEvent({ body: JSON.stringify({ blob: 'x'.repeat(256 * 1024) }) }), 'sent'],
     ['256 KB plain text', snsEvent({ body: 'y'.repeat(256 * 1024) }), 'sent'],
-    ['unknown alarm state', snsEvent({ body: JSON.stringify({ ...fixtureJson('cloudwatch-metric-alarm.json'), NewStateValue: 'SOMETHING_NEW' }) }), 'sent'],
+    [
+      'unknown alarm state',
+      snsEvent({
+        body: JSON.stringify({ ...fixtureJson('cloudwatch-metric-alarm.json'), NewStateValue: 'SOMETHING_NEW' }),
+      }),
+      'sent',
+    ],
     ['alarm with missing fields', snsEvent({ body: JSON.stringify({ AlarmName: 'x', NewStateValue: null }) }), 'sent'],
-    ['alarm with wrong types', snsEvent({ body: JSON.stringify({ AlarmName: 'x', NewStateValue: 5, Trigger: 'nope', TriggeringChildren: 'no', AlarmArn: 7 }) }), 'sent'],
-    ['EventBridge alarm with no detail', { 'detail-type': 'CloudWatch Alarm State Change', source: 'aws.cloudwatch', detail: null }, 'sent'],
-    ['EventBridge alarm with broken reasonData', { ...fixtureJson('eventbridge-alarm-state-change.json'), detail: { state: { value: 'ALARM', reasonData: '{broken' } } }, 'sent'],
+    [
+      'alarm with wrong types',
+      snsEvent({
+        body: JSON.stringify({
+          AlarmName: 'x',
+          NewStateValue: 5,
+          Trigger: 'nope',
+          TriggeringChildren: 'no',
+          AlarmArn: 7,
+        }),
+      }),
+      'sent',
+    ],
+    [
+      'EventBridge alarm with no detail',
+      { 'detail-type': 'CloudWatch Alarm State Change', source: 'aws.cloudwatch', detail: null },
+      'sent',
+    ],
+    [
+      'EventBridge alarm with broken reasonData',
+      {
+        ...fixtureJson('eventbridge-alarm-state-change.json'),
+        detail: { state: { value: 'ALARM', reasonData: '{broken' } },
+      },
+      'sent',
+    ],
     ['backup event with no detail', { 'detail-type': 'Backup Job State Change', source: 'aws.backup' }, 'sent'],
-    ['ops event with a bad severity (not an ops event: fallback)', snsEvent({ body: JSON.stringify({ ...fixtureJson('ops-event.json'), severity: 'doom' }) }), 'sent'],
+    [
+      'ops event with a bad severity (not an ops event: fallback)',
+      snsEvent({ body: JSON.stringify({ ...fixtureJson('ops-event.json'), severity: 'doom' }) }),
+      'sent',
+    ],
     ['JSON array body', snsEvent({ body: '[1,2,3]' }), 'sent'],
     ['JSON null body', snsEvent({ body: 'null' }), 'sent'],
     ['empty Records', { Records: [] }, 'rejected'],
@@ -165,10 +220,15 @@ describe('bad-input corpus: every input gives a message or a clear logged reject
 
   it('one bad record does not stop the rest', async () => {
     const h = harness();
-    const event = snsEvent({ body: fixtureText('cloudwatch-metric-alarm.json') }, { body: fixtureText('ops-event.json') });
+    const event = snsEvent(
+      { body: fixtureText('cloudwatch-metric-alarm.json') },
+      { body: fixtureText('ops-event.json') },
+    );
     (event.Records as unknown[]).splice(1, 0, { EventSource: 'aws:sns', Sns: { Message: 42 } });
     const outcome = await h.notifier.handle(event);
     expect(outcome).toMatchObject({ sent: 2, rejected: 1 });
-    expect(h.logs.find((l) => l.message === 'record rejected')?.extra?.reason).toBe('Records[1].Sns.Message is missing or not text');
+    expect(h.logs.find((l) => l.message === 'record rejected')?.extra?.reason).toBe(
+      'Records[1].Sns.Message is missing or not text',
+    );
   });
 });

@@ -8,7 +8,11 @@ const parse = (m: InboundMessage) => classifyCnpg(parseInbound(m), ROUTES_CONFIG
 
 describe('parseInbound: one fixture per input kind', () => {
   it('SNS metric alarm: region from AlarmArn (not the display name), metric, threshold, console link, null description', () => {
-    const n = parse(snsMessage(fixtureText('cloudwatch-metric-alarm.json'), { subject: 'ALARM: "orders-db-cpu-high" in EU (Ireland)' }));
+    const n = parse(
+      snsMessage(fixtureText('cloudwatch-metric-alarm.json'), {
+        subject: 'ALARM: "orders-db-cpu-high" in EU (Ireland)',
+      }),
+    );
     expect(n).toMatchObject({
       kind: 'cloudwatch-alarm',
       name: 'orders-db-cpu-high',
@@ -21,10 +25,15 @@ describe('parseInbound: one fixture per input kind', () => {
       description: undefined,
       severity: 'warning',
     });
-    expect(field(n, 'Metric')).toBe('ContainerInsights pod_cpu_utilization (ClusterName=prod-eks, Namespace=databases, PodName=orders-db-1), average over 1 min');
+    expect(field(n, 'Metric')).toBe(
+      'ContainerInsights pod_cpu_utilization (ClusterName=prod-eks, Namespace=databases, PodName=orders-db-1), average over 1 min',
+    );
     expect(field(n, 'Threshold')).toBe('>= 90 for 2 of 3 periods of 1 min');
     expect(n.links).toEqual([
-      { text: 'Open alarm', url: 'https://eu-west-1.console.aws.amazon.com/cloudwatch/home?region=eu-west-1#alarmsV2:alarm/orders-db-cpu-high' },
+      {
+        text: 'Open alarm',
+        url: 'https://eu-west-1.console.aws.amazon.com/cloudwatch/home?region=eu-west-1#alarmsV2:alarm/orders-db-cpu-high',
+      },
     ]);
     expect(n.cnpg).toBeUndefined();
   });
@@ -39,20 +48,37 @@ describe('parseInbound: one fixture per input kind', () => {
     expect(n.tags).toEqual({ team: 'dba', severity: 'critical', 'cnpg-cluster': 'orders-db' });
     expect(n.severity).toBe('critical');
     expect(n.cnpg).toEqual({ signal: 'failover', cluster: 'orders-db' });
-    expect(n.links[0]).toEqual({ text: 'Runbook', url: 'https://runbooks.example.com/cnpg/failover?cluster=orders-db' });
+    expect(n.links[0]).toEqual({
+      text: 'Runbook',
+      url: 'https://runbooks.example.com/cnpg/failover?cluster=orders-db',
+    });
   });
 
   it('SNS composite alarm: rule and triggering children, no Trigger', () => {
     const n = parse(snsMessage(fixtureText('cloudwatch-composite-alarm.json')));
     expect(field(n, 'Rule')).toBe('ALARM("orders-db-cpu-high") OR ALARM("orders-db-storage-latency")');
-    expect(n.items).toEqual([{ title: 'orders-db-cpu-high', state: 'ALARM', lines: [{ label: 'State', value: 'ALARM since 2026-11-21T10:05:07.418Z' }] }]);
+    expect(n.items).toEqual([
+      {
+        title: 'orders-db-cpu-high',
+        state: 'ALARM',
+        lines: [{ label: 'State', value: 'ALARM since 2026-11-21T10:05:07.418Z' }],
+      },
+    ]);
     expect(n.state).toBe('ALARM');
   });
 
   it('EventBridge alarm state change: camelCase, reasonData JSON string, dimensions object, region code from the event', () => {
     const n = parse({ via: 'eventbridge', event: fixtureJson('eventbridge-alarm-state-change.json'), attributes: {} });
-    expect(n).toMatchObject({ kind: 'cloudwatch-alarm-event', name: 'orders-db-wal-archive-failures', state: 'ALARM', previousState: 'OK', region: 'eu-central-1' });
-    expect(field(n, 'Metric')).toBe('ContainerInsights/Prometheus cnpg_pg_stat_archiver_failed_count (cnpg_io_cluster=orders-db, namespace=databases), maximum over 1 min');
+    expect(n).toMatchObject({
+      kind: 'cloudwatch-alarm-event',
+      name: 'orders-db-wal-archive-failures',
+      state: 'ALARM',
+      previousState: 'OK',
+      region: 'eu-central-1',
+    });
+    expect(field(n, 'Metric')).toBe(
+      'ContainerInsights/Prometheus cnpg_pg_stat_archiver_failed_count (cnpg_io_cluster=orders-db, namespace=databases), maximum over 1 min',
+    );
     expect(field(n, 'Threshold')).toBe('0');
     expect(field(n, 'Recent datapoints')).toBe('3');
     expect(n.tags).toEqual({ team: 'dba' });
@@ -63,14 +89,22 @@ describe('parseInbound: one fixture per input kind', () => {
   });
 
   it('EventBridge composite alarm recovery: triggering alarms from reasonData, ALARM → OK', () => {
-    const n = parse({ via: 'eventbridge', event: fixtureJson('eventbridge-composite-alarm-state-change.json'), attributes: {} });
+    const n = parse({
+      via: 'eventbridge',
+      event: fixtureJson('eventbridge-composite-alarm-state-change.json'),
+      attributes: {},
+    });
     expect(n).toMatchObject({ state: 'OK', previousState: 'ALARM', enteredAlarm: false, region: 'us-east-1' });
     expect(field(n, 'Rule')).toBe('ALARM(payments-5xx) OR ALARM(payments-latency)');
     expect(n.items[0]).toMatchObject({ title: 'payments-5xx', state: 'OK' });
   });
 
   it('EventBridge alarm event forwarded through SNS (Subject null, Message is the event) parses the same', () => {
-    const direct = parse({ via: 'eventbridge', event: fixtureJson('eventbridge-alarm-state-change.json'), attributes: {} });
+    const direct = parse({
+      via: 'eventbridge',
+      event: fixtureJson('eventbridge-alarm-state-change.json'),
+      attributes: {},
+    });
     const viaSns = parse(snsMessage(fixtureText('eventbridge-alarm-state-change.json')));
     expect(viaSns).toEqual(direct);
   });
@@ -82,11 +116,14 @@ describe('parseInbound: one fixture per input kind', () => {
       name: 'Backup job failed: volume/vol-0a1b2c3d4e5f67890',
       state: 'ALARM',
       severity: 'critical',
-      reason: 'Backup job failed because backup vault arn:aws:backup:eu-west-1:123456789012:backup-vault:prod-vault does not exist.',
+      reason:
+        'Backup job failed because backup vault arn:aws:backup:eu-west-1:123456789012:backup-vault:prod-vault does not exist.',
     });
     expect(field(n, 'Vault')).toBe('prod-vault');
     expect(field(n, 'Retries')).toBe('1');
-    expect(n.links[0].url).toBe('https://eu-west-1.console.aws.amazon.com/backup/home?region=eu-west-1#/jobs/backup/details/4D0F2A9E-5C8B-4E3F-9A1B-7C6D5E4F3A2B');
+    expect(n.links[0].url).toBe(
+      'https://eu-west-1.console.aws.amazon.com/backup/home?region=eu-west-1#/jobs/backup/details/4D0F2A9E-5C8B-4E3F-9A1B-7C6D5E4F3A2B',
+    );
     expect(n.cnpg).toBeUndefined();
   });
 
@@ -109,20 +146,39 @@ describe('parseInbound: one fixture per input kind', () => {
     const n = parse(
       snsMessage(fixtureText('backup-vault-notification.txt'), {
         subject: 'Notification from AWS Backup',
-        attributes: { EventType: 'BACKUP_JOB', State: 'FAILED', AccountId: '123456789012', Id: '4D0F2A9E-5C8B-4E3F-9A1B-7C6D5E4F3A2B' },
+        attributes: {
+          EventType: 'BACKUP_JOB',
+          State: 'FAILED',
+          AccountId: '123456789012',
+          Id: '4D0F2A9E-5C8B-4E3F-9A1B-7C6D5E4F3A2B',
+        },
       }),
     );
-    expect(n).toMatchObject({ kind: 'backup-notification', name: 'An AWS Backup job failed', state: 'ALARM', account: '123456789012', region: 'eu-west-1' });
+    expect(n).toMatchObject({
+      kind: 'backup-notification',
+      name: 'An AWS Backup job failed',
+      state: 'ALARM',
+      account: '123456789012',
+      region: 'eu-west-1',
+    });
     expect(field(n, 'Event')).toBe('BACKUP_JOB');
     expect(field(n, 'BackupJob ID')).toBe('4D0F2A9E-5C8B-4E3F-9A1B-7C6D5E4F3A2B');
   });
 
   it('Alertmanager default plain text: labels, annotations, source; CNPG failover from the rule expression', () => {
     const n = parse(snsMessage(fixtureText('alertmanager-text.txt'), { subject: '[FIRING:1] CNPGFailoverOccurred' }));
-    expect(n).toMatchObject({ kind: 'alertmanager', name: 'CNPGFailoverOccurred', state: 'ALARM', enteredAlarm: true, severity: 'critical' });
+    expect(n).toMatchObject({
+      kind: 'alertmanager',
+      name: 'CNPGFailoverOccurred',
+      state: 'ALARM',
+      enteredAlarm: true,
+      severity: 'critical',
+    });
     expect(n.items).toHaveLength(1);
     expect(n.items[0].title).toBe('CNPGFailoverOccurred (orders-db, databases, orders-db-2)');
-    expect(n.items[0].lines.find((l) => l.label === 'Labels')?.value).toBe('cnpg_io_cluster=orders-db, namespace=databases, pod=orders-db-2, severity=critical');
+    expect(n.items[0].lines.find((l) => l.label === 'Labels')?.value).toBe(
+      'cnpg_io_cluster=orders-db, namespace=databases, pod=orders-db-2, severity=critical',
+    );
     expect(n.cnpg).toEqual({ signal: 'failover', cluster: 'orders-db' });
     expect(n.links.map((l) => l.text)).toEqual(['Runbook', 'Runbook', 'Source']);
   });
@@ -134,8 +190,16 @@ describe('parseInbound: one fixture per input kind', () => {
   });
 
   it('Alertmanager JSON template: CNPG backup failure with cluster and both runbooks', () => {
-    const n = parse(snsMessage(fixtureText('alertmanager-json.txt'), { subject: '[FIRING:1] CNPGClusterBackupFailed' }));
-    expect(n).toMatchObject({ kind: 'alertmanager', name: 'CNPGClusterBackupFailed', state: 'ALARM', severity: 'warning', description: 'CNPG cluster billing-db: backup failed' });
+    const n = parse(
+      snsMessage(fixtureText('alertmanager-json.txt'), { subject: '[FIRING:1] CNPGClusterBackupFailed' }),
+    );
+    expect(n).toMatchObject({
+      kind: 'alertmanager',
+      name: 'CNPGClusterBackupFailed',
+      state: 'ALARM',
+      severity: 'warning',
+      description: 'CNPG cluster billing-db: backup failed',
+    });
     expect(n.cnpg).toEqual({ signal: 'backup-failed', cluster: 'billing-db' });
     expect(n.links.map((l) => l.url)).toEqual([
       'https://runbooks.example.com/cnpg/backup-failed?cluster=billing-db',
@@ -151,7 +215,10 @@ describe('parseInbound: one fixture per input kind', () => {
     const cut = full.slice(0, full.indexOf('"fingerprint": "f3"') - 40);
     const n = parse(snsMessage(cut, { attributes: { truncated: 'true' } }));
     expect(n.kind).toBe('alertmanager');
-    expect(n.items.map((i) => i.title)).toEqual(['CNPGClusterHACritical (orders-db, orders-db-1)', 'CNPGClusterHACritical (orders-db, orders-db-2)']);
+    expect(n.items.map((i) => i.title)).toEqual([
+      'CNPGClusterHACritical (orders-db, orders-db-1)',
+      'CNPGClusterHACritical (orders-db, orders-db-2)',
+    ]);
     expect(field(n, 'Note')).toMatch(/truncated or malformed/);
     expect(n.cnpg?.signal).toBe('failover');
   });
@@ -212,11 +279,31 @@ describe('alarm states', () => {
   });
 
   it.each([
-    ['aws-cn', 'cn-north-1', 'https://cn-north-1.console.amazonaws.cn/cloudwatch/home?region=cn-north-1#alarmsV2:alarm/a%20b%2Fc'],
-    ['aws-us-gov', 'us-gov-west-1', 'https://console.amazonaws-us-gov.com/cloudwatch/home?region=us-gov-west-1#alarmsV2:alarm/a%20b%2Fc'],
-    ['aws', 'ap-southeast-2', 'https://ap-southeast-2.console.aws.amazon.com/cloudwatch/home?region=ap-southeast-2#alarmsV2:alarm/a%20b%2Fc'],
+    [
+      'aws-cn',
+      'cn-north-1',
+      'https://cn-north-1.console.amazonaws.cn/cloudwatch/home?region=cn-north-1#alarmsV2:alarm/a%20b%2Fc',
+    ],
+    [
+      'aws-us-gov',
+      'us-gov-west-1',
+      'https://console.amazonaws-us-gov.com/cloudwatch/home?region=us-gov-west-1#alarmsV2:alarm/a%20b%2Fc',
+    ],
+    [
+      'aws',
+      'ap-southeast-2',
+      'https://ap-southeast-2.console.aws.amazon.com/cloudwatch/home?region=ap-southeast-2#alarmsV2:alarm/a%20b%2Fc',
+    ],
   ])('console link in partition %s region %s', (partition, region, url) => {
-    const n = parseInbound(snsMessage(JSON.stringify({ ...base, AlarmName: 'a b/c', AlarmArn: `arn:${partition}:cloudwatch:${region}:123456789012:alarm:a b/c` })));
+    const n = parseInbound(
+      snsMessage(
+        JSON.stringify({
+          ...base,
+          AlarmName: 'a b/c',
+          AlarmArn: `arn:${partition}:cloudwatch:${region}:123456789012:alarm:a b/c`,
+        }),
+      ),
+    );
     expect(n.links[0].url).toBe(url);
     expect(n.region).toBe(region);
   });

@@ -61,9 +61,18 @@ describe('titles and wording', () => {
     [{ state: 'INSUFFICIENT_DATA', previousState: 'OK' }, '⚪ Insufficient data: orders-db-cpu-high'],
     [{ state: 'WARNING' }, '⚠️ Warning: orders-db-cpu-high'],
     [{ state: 'UNKNOWN', rawState: 'MAINTENANCE' }, '❔ MAINTENANCE: orders-db-cpu-high'],
-    [{ state: 'ALARM', cnpg: { signal: 'failover', cluster: 'orders-db' } }, '🔴 CNPG failover on cluster orders-db: orders-db-cpu-high'],
-    [{ state: 'OK', previousState: 'ALARM', cnpg: { signal: 'failover', cluster: 'orders-db' } }, '✅ Recovered: CNPG failover on cluster orders-db (orders-db-cpu-high)'],
-    [{ state: 'ALARM', cnpg: { signal: 'backup-failed', cluster: 'billing-db' } }, '🔴 CNPG backup failure on cluster billing-db: orders-db-cpu-high'],
+    [
+      { state: 'ALARM', cnpg: { signal: 'failover', cluster: 'orders-db' } },
+      '🔴 CNPG failover on cluster orders-db: orders-db-cpu-high',
+    ],
+    [
+      { state: 'OK', previousState: 'ALARM', cnpg: { signal: 'failover', cluster: 'orders-db' } },
+      '✅ Recovered: CNPG failover on cluster orders-db (orders-db-cpu-high)',
+    ],
+    [
+      { state: 'ALARM', cnpg: { signal: 'backup-failed', cluster: 'billing-db' } },
+      '🔴 CNPG backup failure on cluster billing-db: orders-db-cpu-high',
+    ],
   ])('%j → %s', (patch, title) => {
     expect(notificationTitle({ ...base, ...patch })).toBe(title);
   });
@@ -79,8 +88,15 @@ describe('titles and wording', () => {
   });
 
   it('shows previous → new state, account, region and change time as fields', () => {
-    const payload = renderSlackMessage({ ...base, account: '123456789012', region: 'eu-west-1', time: '2026-11-21T10:05:07.418Z' });
-    const fields = payload.attachments[0].blocks.find((b) => b.type === 'section' && 'fields' in b && b.fields) as { fields: { text: string }[] };
+    const payload = renderSlackMessage({
+      ...base,
+      account: '123456789012',
+      region: 'eu-west-1',
+      time: '2026-11-21T10:05:07.418Z',
+    });
+    const fields = payload.attachments[0].blocks.find((b) => b.type === 'section' && 'fields' in b && b.fields) as {
+      fields: { text: string }[];
+    };
     expect(fields.fields.map((f) => f.text)).toEqual([
       '*State*\nOK → ALARM',
       '*Severity*\nwarning',
@@ -138,13 +154,20 @@ describe('limits', () => {
       description: long,
       reason: long,
       fields: Array.from({ length: 40 }, (_, i) => ({ label: `f${i}`, value: long })),
-      items: Array.from({ length: 60 }, (_, i) => ({ title: `item ${i} ${long}`, state: 'ALARM' as const, lines: [{ label: 'x', value: long }] })),
+      items: Array.from({ length: 60 }, (_, i) => ({
+        title: `item ${i} ${long}`,
+        state: 'ALARM' as const,
+        lines: [{ label: 'x', value: long }],
+      })),
       links: Array.from({ length: 20 }, (_, i) => ({ text: `l${i}`, url: `https://example.com/${i}` })),
       tags: Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`k${i}`, long])),
       body: long,
     });
     assertWithinSlackLimits(payload);
-    expect(payload.attachments[0].blocks[0]).toEqual({ type: 'header', text: { type: 'plain_text', text: expect.stringMatching(/…$/), emoji: true } });
+    expect(payload.attachments[0].blocks[0]).toEqual({
+      type: 'header',
+      text: { type: 'plain_text', text: expect.stringMatching(/…$/), emoji: true },
+    });
   });
 
   it('a code block body cannot close itself early', () => {
@@ -159,8 +182,15 @@ describe('every fixture renders within Slack limits', () => {
     ['cloudwatch-metric-alarm', () => parseInbound(snsMessage(fixtureText('cloudwatch-metric-alarm.json')))],
     ['cloudwatch-metric-math-alarm', () => parseInbound(snsMessage(fixtureText('cloudwatch-metric-math-alarm.json')))],
     ['cloudwatch-composite-alarm', () => parseInbound(snsMessage(fixtureText('cloudwatch-composite-alarm.json')))],
-    ['eventbridge-alarm', () => parseInbound({ via: 'eventbridge', event: fixtureJson('eventbridge-alarm-state-change.json'), attributes: {} })],
-    ['backup-job-failed', () => parseInbound({ via: 'eventbridge', event: fixtureJson('backup-job-failed.json'), attributes: {} })],
+    [
+      'eventbridge-alarm',
+      () =>
+        parseInbound({ via: 'eventbridge', event: fixtureJson('eventbridge-alarm-state-change.json'), attributes: {} }),
+    ],
+    [
+      'backup-job-failed',
+      () => parseInbound({ via: 'eventbridge', event: fixtureJson('backup-job-failed.json'), attributes: {} }),
+    ],
     ['alertmanager-text', () => parseInbound(snsMessage(fixtureText('alertmanager-text.txt')))],
     ['alertmanager-json', () => parseInbound(snsMessage(fixtureText('alertmanager-json.txt')))],
     ['ops-event', () => parseInbound(snsMessage(fixtureText('ops-event.json')))],
@@ -173,11 +203,24 @@ describe('every fixture renders within Slack limits', () => {
   });
 
   it('the CNPG failover alert renders cluster, runbook link and console-style links as mrkdwn links', () => {
-    const n = classifyCnpg(parseInbound(snsMessage(fixtureText('cloudwatch-metric-math-alarm.json'))), ROUTES_CONFIG.runbooks);
+    const n = classifyCnpg(
+      parseInbound(snsMessage(fixtureText('cloudwatch-metric-math-alarm.json'))),
+      ROUTES_CONFIG.runbooks,
+    );
     const all = texts(renderSlackMessage(n, 'here'));
-    expect(all).toContain('*Cluster:* orders-db\nCNPG primary changed: cnpg_pg_replication_in_recovery flipped on an instance of orders-db');
-    expect(all.some((t) => t.includes('<https://runbooks.example.com/cnpg/failover?cluster=orders-db|Runbook>'))).toBe(true);
-    expect(all.some((t) => t.includes('<https://eu-west-1.console.aws.amazon.com/cloudwatch/home?region=eu-west-1#alarmsV2:alarm/orders-db-replication-role-changed|Open alarm>'))).toBe(true);
+    expect(all).toContain(
+      '*Cluster:* orders-db\nCNPG primary changed: cnpg_pg_replication_in_recovery flipped on an instance of orders-db',
+    );
+    expect(all.some((t) => t.includes('<https://runbooks.example.com/cnpg/failover?cluster=orders-db|Runbook>'))).toBe(
+      true,
+    );
+    expect(
+      all.some((t) =>
+        t.includes(
+          '<https://eu-west-1.console.aws.amazon.com/cloudwatch/home?region=eu-west-1#alarmsV2:alarm/orders-db-replication-role-changed|Open alarm>',
+        ),
+      ),
+    ).toBe(true);
     expect(all[0].startsWith('<!here> 🔴 CNPG failover on cluster orders-db')).toBe(true);
   });
 });
