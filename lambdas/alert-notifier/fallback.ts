@@ -6,8 +6,9 @@ export const MAX_FALLBACK_BODY = 2_500;
 
 /** Replaces control characters and invalid UTF-16 (binary garbage) so Slack gets printable text. */
 export function printable(raw: string): string {
-  // eslint-disable-next-line no-control-regex
   return raw.replace(
+    // eslint-disable-next-line no-control-regex
+
     /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\ufffd]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g,
     '\u00b7',
   );
