@@ -87,7 +87,6 @@ export function serializeOpsEvent(event: OpsEvent): string {
 /** SNS subjects must be ASCII, without newlines, at most 100 characters. */
 export function opsEventSubject(event: OpsEvent): string {
   const raw = `[${event.severity.toUpperCase()}] ${event.source}: ${event.kind}`;
-  // eslint-disable-next-line no-control-regex
   return raw.replace(/[^\x20-\x7e]/g, '?').slice(0, 100);
 }
 

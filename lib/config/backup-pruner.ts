@@ -2,32 +2,33 @@ import { z } from 'zod';
 import { functionOverrides, resourceName, scheduleExpression } from './common';
 
 /** CNPG retention syntax: a number and d (days), w (weeks) or m (months). */
-export const retentionPolicy = z.string().regex(/^[1-9]\d*[dwm]$/, 'must be like "30d", "4w" or "3m" (a positive number and d, w or m)');
+export const retentionPolicy = z
+  .string()
+  .regex(/^[1-9]\d*[dwm]$/, 'must be like "30d", "4w" or "3m" (a positive number and d, w or m)');
 
-export const backupTarget = z
-  .strictObject({
-    /** Unique name, used in metrics and reports. */
-    name: resourceName,
-    bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be a valid S3 bucket name'),
-    /** Key prefix of exactly one location: a barman server folder, a Velero prefix, or a dump folder. */
-    prefix: z.string().refine((p) => p === '' || p.endsWith('/'), 'must be empty or end with "/"'),
-    layout: z.enum(['barman', 'velero', 'prefix']),
-    retention: retentionPolicy,
-    /** barman: always keep at least the newest N DONE backups. */
-    minRedundancy: z.number().int().min(1).optional(),
-    /** prefix: always keep the newest N objects. */
-    keepLast: z.number().int().min(1).default(3),
-    /** barman: opt in to deleting FAILED backups older than this many days. */
-    deleteFailedOlderThanDays: z.number().int().min(1).optional(),
-    /** barman: report a base backup without backup.info older than this many hours. velero: grace after expiry (days). */
-    graceDays: z.number().int().min(0).default(7),
-    /** S3-compatible endpoint (MinIO); path-style addressing is used with it. */
-    endpointUrl: z.url().optional(),
-    /** Region of the bucket, when it differs from the stack's. */
-    region: z.string().optional(),
-    /** Also delete noncurrent versions and delete markers of pruned objects (versioned buckets). */
-    purgeVersions: z.boolean().default(false),
-  });
+export const backupTarget = z.strictObject({
+  /** Unique name, used in metrics and reports. */
+  name: resourceName,
+  bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be a valid S3 bucket name'),
+  /** Key prefix of exactly one location: a barman server folder, a Velero prefix, or a dump folder. */
+  prefix: z.string().refine((p) => p === '' || p.endsWith('/'), 'must be empty or end with "/"'),
+  layout: z.enum(['barman', 'velero', 'prefix']),
+  retention: retentionPolicy,
+  /** barman: always keep at least the newest N DONE backups. */
+  minRedundancy: z.number().int().min(1).optional(),
+  /** prefix: always keep the newest N objects. */
+  keepLast: z.number().int().min(1).default(3),
+  /** barman: opt in to deleting FAILED backups older than this many days. */
+  deleteFailedOlderThanDays: z.number().int().min(1).optional(),
+  /** barman: report a base backup without backup.info older than this many hours. velero: grace after expiry (days). */
+  graceDays: z.number().int().min(0).default(7),
+  /** S3-compatible endpoint (MinIO); path-style addressing is used with it. */
+  endpointUrl: z.url().optional(),
+  /** Region of the bucket, when it differs from the stack's. */
+  region: z.string().optional(),
+  /** Also delete noncurrent versions and delete markers of pruned objects (versioned buckets). */
+  purgeVersions: z.boolean().default(false),
+});
 
 export const backupPrunerConfig = z
   .strictObject({
@@ -59,7 +60,8 @@ export const backupPrunerConfig = z
   .superRefine((cfg, ctx) => {
     const names = cfg.targets.map((t) => t.name);
     names.forEach((name, i) => {
-      if (names.indexOf(name) !== i) ctx.addIssue({ code: 'custom', path: ['targets', i, 'name'], message: `duplicate target "${name}"` });
+      if (names.indexOf(name) !== i)
+        ctx.addIssue({ code: 'custom', path: ['targets', i, 'name'], message: `duplicate target "${name}"` });
     });
   });
 

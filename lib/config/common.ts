@@ -12,7 +12,9 @@ export const logRetentionDays = z
     message: `must be one of ${LOG_RETENTION_DAYS.join(', ')} (CloudWatch Logs retention values)`,
   });
 
-export const awsRegion = z.string().regex(/^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/, 'must be a region code such as eu-west-1');
+export const awsRegion = z
+  .string()
+  .regex(/^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/, 'must be a region code such as eu-west-1');
 export const awsAccountId = z.string().regex(/^\d{12}$/, 'must be a 12-digit account id');
 
 /**
@@ -26,7 +28,10 @@ export const scheduleExpression = z.string().superRefine((value, ctx) => {
     const singular = !rate[2].endsWith('s');
     if (n < 1) ctx.addIssue({ code: 'custom', message: 'rate must be at least 1' });
     else if ((n === 1) !== singular)
-      ctx.addIssue({ code: 'custom', message: `use "${n === 1 ? 'rate(1 minute|hour|day)' : 'minutes|hours|days'}" for a rate of ${n}` });
+      ctx.addIssue({
+        code: 'custom',
+        message: `use "${n === 1 ? 'rate(1 minute|hour|day)' : 'minutes|hours|days'}" for a rate of ${n}`,
+      });
     return;
   }
   const cron = /^cron\((.+)\)$/.exec(value);
@@ -49,4 +54,6 @@ export const functionOverrides = z.strictObject({
 export type FunctionOverrides = z.infer<typeof functionOverrides>;
 
 /** Name of a resource we create or reference (S3 prefix-safe, CloudFormation-safe). */
-export const resourceName = z.string().regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$/, 'must be 1-63 letters, digits, ".", "_" or "-"');
+export const resourceName = z
+  .string()
+  .regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$/, 'must be 1-63 letters, digits, ".", "_" or "-"');

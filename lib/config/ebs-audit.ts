@@ -16,12 +16,17 @@ export const ebsAuditConfig = z
     /** Tags whose value names the owner, first match wins. */
     ownerTags: z.array(z.string().min(1)).default(['owner', 'team', 'OwnerContact']),
     /** Volumes carrying this tag are reported as excluded and never acted on. */
-    excludeTag: z.strictObject({ key: z.string().min(1), value: z.string() }).default({ key: 'audit:keep', value: 'true' }),
+    excludeTag: z
+      .strictObject({ key: z.string().min(1), value: z.string() })
+      .default({ key: 'audit:keep', value: 'true' }),
     /** Parallel account×region scans. */
     concurrency: z.number().int().min(1).max(64).default(8),
     report: z
       .strictObject({
-        prefix: z.string().refine((p) => p === '' || p.endsWith('/'), 'must be empty or end with "/"').default('ebs-audit/'),
+        prefix: z
+          .string()
+          .refine((p) => p === '' || p.endsWith('/'), 'must be empty or end with "/"')
+          .default('ebs-audit/'),
         expireAfterDays: z.number().int().min(1).default(400),
       })
       .default({ prefix: 'ebs-audit/', expireAfterDays: 400 }),
@@ -38,12 +43,24 @@ export const ebsAuditConfig = z
         /** Dry-run unless set to false. */
         dryRun: z.boolean().default(true),
       })
-      .default({ mark: false, delete: false, graceDays: 14, snapshotBeforeDelete: true, protectedAccounts: [], maxDeletesPerRun: 20, dryRun: true }),
+      .default({
+        mark: false,
+        delete: false,
+        graceDays: 14,
+        snapshotBeforeDelete: true,
+        protectedAccounts: [],
+        maxDeletesPerRun: 20,
+        dryRun: true,
+      }),
     function: functionOverrides.default({}),
   })
   .superRefine((cfg, ctx) => {
     if (cfg.actions.delete && !cfg.actions.mark) {
-      ctx.addIssue({ code: 'custom', path: ['actions', 'delete'], message: 'requires actions.mark: only marked volumes past their date are deleted' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['actions', 'delete'],
+        message: 'requires actions.mark: only marked volumes past their date are deleted',
+      });
     }
   });
 

@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { alertNotifierConfig } from './alert-notifier';
 import { backupPrunerConfig } from './backup-pruner';
-import { awsAccountId, awsRegion, functionOverrides, logRetentionDays } from './common';
+import type { functionOverrides } from './common';
+import { awsAccountId, awsRegion, logRetentionDays } from './common';
 import { ebsAuditConfig } from './ebs-audit';
 
 export { LOG_RETENTION_DAYS } from './common';
@@ -22,13 +23,22 @@ const suiteDefaults = z.strictObject({
   logLevel: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
 });
 
-const DEFAULTS = { logRetentionDays: 30, memorySize: 256, timeoutSeconds: 60, retryAttempts: 2, logLevel: 'INFO' } as const;
+const DEFAULTS = {
+  logRetentionDays: 30,
+  memorySize: 256,
+  timeoutSeconds: 60,
+  retryAttempts: 2,
+  logLevel: 'INFO',
+} as const;
 
 /** The whole deployment config: one JSON file per environment. Unknown keys anywhere are errors. */
 export const platformOpsConfigSchema = z.strictObject({
   $schema: z.string().optional(),
   /** Prefix of stack names and resource names; several copies may live in one account under different names. */
-  name: z.string().regex(/^[a-z][a-z0-9-]{1,30}$/, 'must be 2-31 lower-case letters, digits or "-", starting with a letter').default('platform-ops'),
+  name: z
+    .string()
+    .regex(/^[a-z][a-z0-9-]{1,30}$/, 'must be 2-31 lower-case letters, digits or "-", starting with a letter')
+    .default('platform-ops'),
   /** Target environment. Omit both for an environment-agnostic synth. */
   env: z.strictObject({ account: awsAccountId.optional(), region: awsRegion.optional() }).default({}),
   tags: z.record(z.string().min(1).max(128), z.string().max(256)).default({}),
@@ -70,7 +80,10 @@ export class ConfigError extends Error {
 
 function formatPath(path: readonly PropertyKey[]): string {
   if (path.length === 0) return '(root)';
-  return path.reduce<string>((out, key) => (typeof key === 'number' ? `${out}[${key}]` : out ? `${out}.${String(key)}` : String(key)), '');
+  return path.reduce<string>(
+    (out, key) => (typeof key === 'number' ? `${out}[${key}]` : out ? `${out}.${String(key)}` : String(key)),
+    '',
+  );
 }
 
 /** Validates a parsed config object. Throws ConfigError listing every problem with its field path. */
@@ -82,7 +95,10 @@ export function parseConfig(raw: unknown, source = '(inline)'): PlatformOpsConfi
     if (keys.length > 0) {
       const where = formatPath(issue.path);
       const what = issue.path.length === 1 && issue.path[0] === 'jobs' ? 'unknown job' : 'unknown field';
-      return { path: where === '(root)' ? keys.join(', ') : `${where}.${keys.join(', ')}`, message: `${what} (${keys.join(', ')})` };
+      return {
+        path: where === '(root)' ? keys.join(', ') : `${where}.${keys.join(', ')}`,
+        message: `${what} (${keys.join(', ')})`,
+      };
     }
     return { path: formatPath(issue.path), message: issue.message };
   });

@@ -1,0 +1,31 @@
+import { type App, Tags } from 'aws-cdk-lib';
+import type { PlatformOpsConfig } from './config';
+import { AlertingStack } from './stacks/alerting-stack';
+
+export interface PlatformOpsStacks {
+  readonly alerting: AlertingStack;
+}
+
+/**
+ * Builds every stack the config asks for: the alerting stack always, and one stack per enabled job.
+ * `bin/platform-ops.ts` calls this with the validated config; tests call it with their own.
+ */
+export function buildPlatformOps(app: App, config: PlatformOpsConfig): PlatformOpsStacks {
+  const env =
+    config.env.account || config.env.region ? { account: config.env.account, region: config.env.region } : undefined;
+  const common = { config, env, analyticsReporting: false };
+
+  const alerting = new AlertingStack(app, `${config.name}-alerting`, {
+    ...common,
+    description: 'platform-ops: ops-events topic and Slack alert delivery',
+  });
+  const opsTopic = alerting.opsTopic;
+  void opsTopic; // used by the job stacks below
+
+  // Job stacks register here, one block each, created only when the job's section is enabled.
+
+  for (const [key, value] of Object.entries({ project: 'platform-ops', ...config.tags })) {
+    Tags.of(app).add(key, value);
+  }
+  return { alerting };
+}

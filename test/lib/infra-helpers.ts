@@ -1,0 +1,36 @@
+import { App, type Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import type { IConstruct } from 'constructs';
+import { buildPlatformOps } from '../../lib/app';
+import { loadConfig, type PlatformOpsConfig } from '../../lib/config';
+
+/** An App that synthesizes without running esbuild, so infra tests stay fast and offline. */
+export function testApp(): App {
+  return new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+}
+
+export function exampleConfig(): PlatformOpsConfig {
+  return loadConfig('config/example.json');
+}
+
+/** Builds the whole example app; every test of the app shares this shape. */
+export function buildExampleApp(config: PlatformOpsConfig = exampleConfig()) {
+  const app = testApp();
+  const stacks = buildPlatformOps(app, config);
+  return { app, stacks, config };
+}
+
+/** Runs the AwsSolutions pack and returns unacknowledged findings as "rule at path: reason" lines. */
+export function nagViolations(scope: IConstruct): string[] {
+  const report = new AwsSolutionsChecks().validateScope(scope);
+  return report.violations.flatMap((v) =>
+    v.violatingResources.map(
+      (r) => `${v.ruleName} at ${r.resourceLogicalId} (${r.templatePath}): ${v.description.split('\n')[0]}`,
+    ),
+  );
+}
+
+export function templateOf(stack: Stack): Template {
+  return Template.fromStack(stack);
+}
