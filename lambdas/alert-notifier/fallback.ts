@@ -4,14 +4,16 @@ import type { Notification } from './model';
 /** The most characters of an unrecognised body shown (in a code block). */
 export const MAX_FALLBACK_BODY = 2_500;
 
+/** Control characters (except tab/newline/CR), the replacement character and lone surrogates. */
+const UNPRINTABLE = new RegExp(
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point: they are replaced
+  '[\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f\\ufffd]|[\\ud800-\\udbff](?![\\udc00-\\udfff])|(?<![\\ud800-\\udbff])[\\udc00-\\udfff]',
+  'g',
+);
+
 /** Replaces control characters and invalid UTF-16 (binary garbage) so Slack gets printable text. */
 export function printable(raw: string): string {
-  return raw.replace(
-    // eslint-disable-next-line no-control-regex
-
-    /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\ufffd]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g,
-    '\u00b7',
-  );
+  return raw.replace(UNPRINTABLE, '\u00b7');
 }
 
 /** Cuts text to `max` characters, saying how much was left out. */

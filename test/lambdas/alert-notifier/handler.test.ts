@@ -76,9 +76,9 @@ describe('handler (module-scope config, Powertools secret, real HTTP to a loopba
       stdout.mockRestore();
       stderr.mockRestore();
     };
-    await jest.isolateModulesAsync(async () => {
-      const sm = await import('@aws-sdk/client-secrets-manager');
-      const { mockClient } = await import('aws-sdk-client-mock');
+    jest.isolateModules(() => {
+      const sm = require('@aws-sdk/client-secrets-manager') as typeof import('@aws-sdk/client-secrets-manager');
+      const { mockClient } = require('aws-sdk-client-mock') as typeof import('aws-sdk-client-mock');
       const secretsMock = mockClient(sm.SecretsManagerClient);
       secretsMock.on(sm.GetSecretValueCommand, { SecretId: 'platform-ops/slack-webhooks' }).resolves({
         SecretString: JSON.stringify({
@@ -87,7 +87,7 @@ describe('handler (module-scope config, Powertools secret, real HTTP to a loopba
         }),
       });
       secretCalls = () => secretsMock.commandCalls(sm.GetSecretValueCommand).length;
-      ({ handler } = (await import('../../../lambdas/alert-notifier/handler')) as { handler: Handler });
+      ({ handler } = require('../../../lambdas/alert-notifier/handler') as { handler: Handler });
     });
   });
 
@@ -153,13 +153,13 @@ describe('handler (module-scope config, Powertools secret, real HTTP to a loopba
 });
 
 describe('handler init', () => {
-  it('a bad JOB_CONFIG fails at init naming the variable', async () => {
+  it('a bad JOB_CONFIG fails at init naming the variable', () => {
     process.env.JOB_CONFIG = JSON.stringify({ ...JOB_CONFIG, defaultRoute: 'nope' });
-    await expect(
-      jest.isolateModulesAsync(async () => {
-        await import('../../../lambdas/alert-notifier/handler');
+    expect(() =>
+      jest.isolateModules(() => {
+        require('../../../lambdas/alert-notifier/handler');
       }),
-    ).rejects.toThrow(/JOB_CONFIG\.defaultRoute: must name one of the routes/);
+    ).toThrow(/JOB_CONFIG\.defaultRoute: must name one of the routes/);
     delete process.env.JOB_CONFIG;
   });
 });

@@ -94,7 +94,7 @@ describe('titles and wording', () => {
       region: 'eu-west-1',
       time: '2026-11-21T10:05:07.418Z',
     });
-    const fields = payload.attachments[0].blocks.find((b) => b.type === 'section' && 'fields' in b && b.fields) as {
+    const fields = payload.attachments[0].blocks.find((b) => b.type === 'section' && 'fields' in b && b.fields) as unknown as {
       fields: { text: string }[];
     };
     expect(fields.fields.map((f) => f.text)).toEqual([
