@@ -2,7 +2,7 @@ import { asArray, text, type JsonRecord } from './json';
 import type { Notification } from './model';
 
 /** The most characters of an unrecognised body shown (in a code block). */
-export const MAX_FALLBACK_BODY = 2_500;
+export const MAX_FALLBACK_BODY = 2_000;
 
 /** Control characters (except tab/newline/CR), the replacement character and lone surrogates. */
 const UNPRINTABLE = new RegExp(

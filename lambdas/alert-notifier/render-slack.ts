@@ -11,10 +11,12 @@ export const SLACK_LIMITS = {
   /** Our budgets (characters after escaping). */
   description: 1000,
   reason: 1500,
-  field: 300,
-  itemsTotal: 4000,
-  body: 2500,
+  field: 250,
+  itemsTotal: 3500,
+  body: 2000,
   fallbackText: 1000,
+  /** Items (alerts of a group, composite children) listed one by one; the rest are counted. */
+  items: 10,
 } as const;
 
 export interface SlackTextObject {
@@ -195,8 +197,9 @@ export function renderSlackMessage(n: Notification, mention: Mention = 'none'): 
     });
 
   if (n.items.length > 0) {
-    const perItem = Math.min(SLACK_LIMITS.sectionText, Math.floor(SLACK_LIMITS.itemsTotal / n.items.length));
-    for (const item of n.items) {
+    const listed = n.items.slice(0, SLACK_LIMITS.items);
+    const perItem = Math.min(SLACK_LIMITS.sectionText, Math.floor(SLACK_LIMITS.itemsTotal / listed.length));
+    for (const item of listed) {
       const header = `*${escapeMrkdwn(truncate(item.title, 200))}* — ${item.state === 'UNKNOWN' ? 'unknown' : item.state}`;
       const lines = item.lines
         .map((l) => `• ${escapeMrkdwn(l.label)}: ${escapeMrkdwn(l.value.replace(/\s+/g, ' '))}`)
@@ -205,6 +208,12 @@ export function renderSlackMessage(n: Notification, mention: Mention = 'none'): 
       // The item text is already escaped: cut without re-escaping, never mid-entity.
       const cut = content.length <= perItem ? content : `${content.slice(0, perItem - 1).replace(/&[a-z]{0,4}$/, '')}…`;
       blocks.push({ type: 'section', text: { type: 'mrkdwn', text: cut } });
+    }
+    if (n.items.length > listed.length) {
+      blocks.push({
+        type: 'context',
+        elements: [{ type: 'mrkdwn', text: `… and ${n.items.length - listed.length} more` }],
+      });
     }
   }
 
