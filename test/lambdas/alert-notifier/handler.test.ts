@@ -1,4 +1,6 @@
+import type * as SecretsManagerModule from '@aws-sdk/client-secrets-manager';
 import type { Context } from 'aws-lambda';
+import type * as ClientMockModule from 'aws-sdk-client-mock';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fixtureJson, fixtureText, snsEvent } from './helpers';
@@ -77,8 +79,8 @@ describe('handler (module-scope config, Powertools secret, real HTTP to a loopba
       stderr.mockRestore();
     };
     jest.isolateModules(() => {
-      const sm = require('@aws-sdk/client-secrets-manager') as typeof import('@aws-sdk/client-secrets-manager');
-      const { mockClient } = require('aws-sdk-client-mock') as typeof import('aws-sdk-client-mock');
+      const sm = require('@aws-sdk/client-secrets-manager') as typeof SecretsManagerModule;
+      const { mockClient } = require('aws-sdk-client-mock') as typeof ClientMockModule;
       const secretsMock = mockClient(sm.SecretsManagerClient);
       secretsMock.on(sm.GetSecretValueCommand, { SecretId: 'platform-ops/slack-webhooks' }).resolves({
         SecretString: JSON.stringify({
