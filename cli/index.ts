@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { registerAlertNotifierCommand } from './commands/alert-notifier';
 import { registerConfigCommand } from './commands/config';
 
 /**
@@ -13,6 +14,7 @@ export function buildProgram(): Command {
 
   registerConfigCommand(program);
   // Job subcommands register here, one line each.
+  registerAlertNotifierCommand(program);
 
   return program;
 }
