@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -67,8 +67,8 @@ export class BackupPrunerStack extends Stack {
           resources: [objectArn],
         }),
       );
-      // cdk-nag names the finding with the partition written as <AWS::Partition>.
-      acknowledged.push(`arn:<AWS::Partition>:s3:::${target.bucket}/${scopePrefix}*`);
+      // cdk-nag names the finding with the partition as written in the template: a literal, or <AWS::Partition>.
+      acknowledged.push(`arn:${this.nagText(this.partition, 'AWS::Partition')}:s3:::${target.bucket}/${scopePrefix}*`);
       if (target.credentialsSecretName) {
         secretsmanager.Secret.fromSecretNameV2(
           this,
@@ -94,11 +94,16 @@ export class BackupPrunerStack extends Stack {
     });
     for (const target of cfg.targets.filter((t) => t.credentialsSecretName)) {
       Validations.of(fn.role).acknowledge({
-        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:${target.credentialsSecretName}-??????]`,
+        id: `AwsSolutions-IAM5[Resource::arn:${this.nagText(this.partition, 'AWS::Partition')}:secretsmanager:${this.nagText(this.region, 'AWS::Region')}:${this.nagText(this.account, 'AWS::AccountId')}:secret:${target.credentialsSecretName}-??????]`,
         reason:
           'Secrets Manager appends six random characters to a secret ARN; the grant names the one MinIO credentials secret.',
       });
     }
+  }
+
+  /** How cdk-nag writes a value in a finding id: the literal, or `<AWS::Pseudo>` for an unresolved pseudo parameter. */
+  private nagText(value: string, pseudo: string): string {
+    return Token.isUnresolved(value) ? `<${pseudo}>` : value;
   }
 
   private vpcPlacement(vpcCfg: NonNullable<BackupPrunerConfig['vpc']>) {
