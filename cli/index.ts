@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { registerAlertNotifierCommand } from './commands/alert-notifier';
+import { registerBackupPrunerCommand } from './commands/backup-pruner';
 import { registerConfigCommand } from './commands/config';
 
 /**
@@ -15,6 +16,7 @@ export function buildProgram(): Command {
   registerConfigCommand(program);
   // Job subcommands register here, one line each.
   registerAlertNotifierCommand(program);
+  registerBackupPrunerCommand(program);
 
   return program;
 }

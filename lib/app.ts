@@ -1,6 +1,7 @@
 import { type App, Tags } from 'aws-cdk-lib';
 import type { PlatformOpsConfig } from './config';
 import { AlertingStack } from './stacks/alerting-stack';
+import { BackupPrunerStack } from './stacks/backup-pruner-stack';
 
 export interface PlatformOpsStacks {
   readonly alerting: AlertingStack;
@@ -23,6 +24,15 @@ export function buildPlatformOps(app: App, config: PlatformOpsConfig): PlatformO
   void opsTopic; // used by the job stacks below
 
   // Job stacks register here, one block each, created only when the job's section is enabled.
+
+  // backup-pruner
+  if (config.jobs.backupPruner?.enabled) {
+    new BackupPrunerStack(app, `${config.name}-backup-pruner`, {
+      ...common,
+      opsTopic,
+      description: 'platform-ops: backup-pruner (barman/Velero retention, backup freshness alarms)',
+    });
+  }
 
   for (const [key, value] of Object.entries({ project: 'platform-ops', ...config.tags })) {
     Tags.of(app).add(key, value);
