@@ -86,12 +86,6 @@ export class BackupPrunerStack extends Stack {
         reason: `Objects of one backup target only: S3 scopes object permissions by key prefix (${arn.replace('<AWS::Partition>', 'aws')}).`,
       });
     }
-    // From OpsFunction's opsTopic.grantPublish on the KMS-encrypted topic (belongs in the house construct; see README).
-    Validations.of(fn.role).acknowledge({
-      id: 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
-      reason:
-        'Publishing to the KMS-encrypted ops-events topic needs kms:GenerateDataKey* on that one key (granted by topic.grantPublish).',
-    });
     for (const target of cfg.targets.filter((t) => t.credentialsSecretName)) {
       Validations.of(fn.role).acknowledge({
         id: `AwsSolutions-IAM5[Resource::arn:${this.nagText(this.partition, 'AWS::Partition')}:secretsmanager:${this.nagText(this.region, 'AWS::Region')}:${this.nagText(this.account, 'AWS::AccountId')}:secret:${target.credentialsSecretName}-??????]`,
