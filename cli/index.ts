@@ -1,4 +1,6 @@
 import { Command } from 'commander';
+import { registerAlertNotifierCommand } from './commands/alert-notifier';
+import { registerBackupPrunerCommand } from './commands/backup-pruner';
 import { registerConfigCommand } from './commands/config';
 import { registerEbsAuditCommand } from './commands/ebs-audit';
 
@@ -14,6 +16,8 @@ export function buildProgram(): Command {
 
   registerConfigCommand(program);
   // Job subcommands register here, one line each.
+  registerAlertNotifierCommand(program);
+  registerBackupPrunerCommand(program);
   registerEbsAuditCommand(program);
 
   return program;

@@ -2,6 +2,7 @@ import { type App, Tags } from 'aws-cdk-lib';
 import type { PlatformOpsConfig } from './config';
 import { ebsAuditFunctionRoleName } from './config/ebs-audit';
 import { AlertingStack } from './stacks/alerting-stack';
+import { BackupPrunerStack } from './stacks/backup-pruner-stack';
 import { EbsAuditMemberRoleStack } from './stacks/ebs-audit-member-role-stack';
 import { EbsAuditStack } from './stacks/ebs-audit-stack';
 
@@ -26,6 +27,15 @@ export function buildPlatformOps(app: App, config: PlatformOpsConfig): PlatformO
   void opsTopic; // used by the job stacks below
 
   // Job stacks register here, one block each, created only when the job's section is enabled.
+
+  // backup-pruner
+  if (config.jobs.backupPruner?.enabled) {
+    new BackupPrunerStack(app, `${config.name}-backup-pruner`, {
+      ...common,
+      opsTopic,
+      description: 'platform-ops: backup-pruner (barman/Velero retention, backup freshness alarms)',
+    });
+  }
 
   // ebs-audit
   if (config.jobs.ebsAudit?.enabled) {

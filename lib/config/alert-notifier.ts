@@ -1,17 +1,25 @@
 import { z } from 'zod';
 import { functionOverrides, resourceName } from './common';
 
-/** A route sends matching messages to one named webhook in the webhook secret. */
+/** CNPG signals the notifier recognises; each may have a runbook link. */
+export const CNPG_SIGNALS = ['failover', 'backup-failed'] as const;
+
+/**
+ * A route sends matching messages to one named webhook in the webhook secret. A route matches when it gives at least
+ * one criterion and ALL the criteria it gives hold; the first matching route (in config order) wins, else the default.
+ */
 export const alertRoute = z.strictObject({
   /** Key in the webhook secret's JSON map (route name → webhook URL). */
   name: resourceName,
   match: z
     .strictObject({
       /** SNS topic names (not ARNs) whose messages go here. */
-      topics: z.array(z.string().min(1)).optional(),
-      /** Severities (ops events' severity or an alarm's `severity` tag) that go here. */
+      topics: z
+        .array(z.string().regex(/^[A-Za-z0-9_-]{1,256}(\.fifo)?$/, 'must be an SNS topic name, not an ARN'))
+        .optional(),
+      /** Severities (ops events' severity, an alarm's `severity` tag, an alert's `severity` label) that go here. */
       severities: z.array(z.enum(['info', 'warning', 'critical'])).optional(),
-      /** Alarm tag that selects this route, e.g. { "key": "team", "value": "dba" }. */
+      /** Alarm tag, Alertmanager label or ops-event field (`source`, `kind`) that selects this route, e.g. { "key": "team", "value": "dba" }. */
       tag: z.strictObject({ key: z.string().min(1), value: z.string() }).optional(),
     })
     .default({}),
@@ -19,20 +27,31 @@ export const alertRoute = z.strictObject({
   mention: z.enum(['none', 'here', 'channel']).default('none'),
 });
 
+export type AlertRoute = z.infer<typeof alertRoute>;
+
 export const alertNotifierConfig = z
   .strictObject({
     enabled: z.boolean(),
     /** Secrets Manager secret name holding `{ "<route>": "https://hooks.slack.com/..." }`. Never the URL itself. */
-    webhookSecretName: z.string().min(1),
+    webhookSecretName: z
+      .string()
+      .regex(
+        /^[A-Za-z0-9/_+=.@-]{1,512}$/,
+        'must be a Secrets Manager secret NAME (letters, digits, /_+=.@-), not an ARN or a URL',
+      ),
     routes: z.array(alertRoute).min(1),
     /** Route used when no other matches. */
     defaultRoute: resourceName,
     /** Subscribe to EventBridge "CloudWatch Alarm State Change" events in this account and region. */
     cloudwatchAlarmEvents: z.boolean().default(true),
-    /** Subscribe to EventBridge AWS Backup "Backup Job State Change" failures. */
+    /** Subscribe to EventBridge AWS Backup "Backup Job State Change" failures (FAILED, ABORTED, EXPIRED, COMPLETED with a message). */
     backupJobEvents: z.boolean().default(true),
-    /** Runbook links by CNPG signal; `{cluster}` is replaced with the cluster name. */
-    runbooks: z.record(z.string(), z.url()).default({}),
+    /** Runbook links by CNPG signal; `{cluster}` is replaced with the (URL-encoded) cluster name. */
+    runbooks: z.partialRecord(z.enum(CNPG_SIGNALS), z.url({ protocol: /^https?$/ })).default({}),
+    /** Seconds the webhook secret is cached in a warm container. */
+    secretCacheSeconds: z.number().int().min(0).max(3600).default(300),
+    /** Per-request timeout of a Slack webhook POST, in milliseconds. */
+    slackTimeoutMs: z.number().int().min(100).max(30_000).default(5_000),
     function: functionOverrides.default({}),
   })
   .superRefine((cfg, ctx) => {
@@ -48,6 +67,9 @@ export const alertNotifierConfig = z
       if (names.indexOf(name) !== i)
         ctx.addIssue({ code: 'custom', path: ['routes', i, 'name'], message: `duplicate route "${name}"` });
     });
+    if ((cfg.function.timeoutSeconds ?? 60) * 1000 <= cfg.slackTimeoutMs) {
+      ctx.addIssue({ code: 'custom', path: ['slackTimeoutMs'], message: 'must be shorter than the function timeout' });
+    }
   });
 
 export type AlertNotifierConfig = z.infer<typeof alertNotifierConfig>;

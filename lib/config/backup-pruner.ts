@@ -1,34 +1,71 @@
 import { z } from 'zod';
-import { functionOverrides, resourceName, scheduleExpression } from './common';
+import { awsRegion, functionOverrides, resourceName, scheduleExpression } from './common';
 
 /** CNPG retention syntax: a number and d (days), w (weeks) or m (months). */
 export const retentionPolicy = z
   .string()
   .regex(/^[1-9]\d*[dwm]$/, 'must be like "30d", "4w" or "3m" (a positive number and d, w or m)');
 
-export const backupTarget = z.strictObject({
-  /** Unique name, used in metrics and reports. */
-  name: resourceName,
-  bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be a valid S3 bucket name'),
-  /** Key prefix of exactly one location: a barman server folder, a Velero prefix, or a dump folder. */
-  prefix: z.string().refine((p) => p === '' || p.endsWith('/'), 'must be empty or end with "/"'),
-  layout: z.enum(['barman', 'velero', 'prefix']),
-  retention: retentionPolicy,
-  /** barman: always keep at least the newest N DONE backups. */
-  minRedundancy: z.number().int().min(1).optional(),
-  /** prefix: always keep the newest N objects. */
-  keepLast: z.number().int().min(1).default(3),
-  /** barman: opt in to deleting FAILED backups older than this many days. */
-  deleteFailedOlderThanDays: z.number().int().min(1).optional(),
-  /** barman: report a base backup without backup.info older than this many hours. velero: grace after expiry (days). */
-  graceDays: z.number().int().min(0).default(7),
-  /** S3-compatible endpoint (MinIO); path-style addressing is used with it. */
-  endpointUrl: z.url().optional(),
-  /** Region of the bucket, when it differs from the stack's. */
-  region: z.string().optional(),
-  /** Also delete noncurrent versions and delete markers of pruned objects (versioned buckets). */
-  purgeVersions: z.boolean().default(false),
-});
+export const backupTarget = z
+  .strictObject({
+    /** Unique name, used in metrics (dimension `Target`), alarms and reports. */
+    name: resourceName,
+    bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be a valid S3 bucket name'),
+    /** Key prefix of exactly one location: a barman server folder, a Velero prefix, or a dump folder. */
+    prefix: z.string().refine((p) => p === '' || p.endsWith('/'), 'must be empty or end with "/"'),
+    layout: z.enum(['barman', 'velero', 'prefix']),
+    /** barman: the recovery window; prefix: the age limit. Velero backups carry their own TTL instead. */
+    retention: retentionPolicy.optional(),
+    /** barman: always keep at least the newest N DONE backups. */
+    minRedundancy: z.number().int().min(1).optional(),
+    /** prefix: always keep the newest N objects. */
+    keepLast: z.number().int().min(1).default(3),
+    /** barman: opt in to deleting FAILED backups older than this many days. */
+    deleteFailedOlderThanDays: z.number().int().min(1).optional(),
+    /**
+     * velero: days after status.expiration before a backup folder is deleted (Velero's own GC had its chance).
+     * barman: days after which a base/<id>/ without backup.info is reported as broken (it is never deleted).
+     */
+    graceDays: z.number().int().min(0).default(7),
+    /** S3-compatible endpoint (MinIO); path-style addressing is used with it. */
+    endpointUrl: z.url().optional(),
+    /** Region of the bucket, when it differs from the stack's. */
+    region: awsRegion.optional(),
+    /** Also delete noncurrent versions and delete markers of pruned objects (versioned buckets). */
+    purgeVersions: z.boolean().default(false),
+    /** Send Content-MD5 on DeleteObjects from the start (older MinIO); otherwise it is switched on when refused. */
+    contentMd5: z.boolean().default(false),
+    /**
+     * With endpointUrl: name of a Secrets Manager secret holding `{"accessKeyId": ..., "secretAccessKey": ...}` for
+     * the S3-compatible store (read at run time, never put in the environment). Without it the function's role is used.
+     */
+    credentialsSecretName: z
+      .string()
+      .regex(/^[A-Za-z0-9/_+=.@-]{1,512}$/, 'must be a Secrets Manager secret name')
+      .optional(),
+  })
+  .superRefine((t, ctx) => {
+    if (t.layout !== 'velero' && t.retention === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['retention'], message: `is required for layout "${t.layout}"` });
+    }
+    if (t.layout === 'velero' && t.retention !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['retention'],
+        message: 'is not used by layout "velero" (Velero backups carry their own TTL); remove it',
+      });
+    }
+    if (t.credentialsSecretName !== undefined && t.endpointUrl === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['credentialsSecretName'], message: 'is only used with endpointUrl' });
+    }
+    if (t.layout === 'barman' && !/[^/]\/$/.test(t.prefix)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['prefix'],
+        message: 'must name one barman server folder, "<destinationPath>/<serverName>/"',
+      });
+    }
+  });
 
 export const backupPrunerConfig = z
   .strictObject({
@@ -36,23 +73,42 @@ export const backupPrunerConfig = z
     schedule: scheduleExpression.default('cron(30 3 * * ? *)'),
     /** Dry-run unless set to false. */
     dryRun: z.boolean().default(true),
-    /** Stop and report rather than delete more than this many objects in a run. */
+    /**
+     * The most objects one run may delete, over all targets. A run whose plan exceeds it deletes nothing and
+     * reports the plan (refusing the whole run is safer than deleting an arbitrary first part of it).
+     */
     maxDeletesPerRun: z.number().int().min(1).max(1_000_000).default(10_000),
     targets: z.array(backupTarget).min(1),
     /** Freshness alarm thresholds for barman targets. */
     freshness: z
       .strictObject({
+        /** Alarm when the newest DONE base backup is older than this (26 h suits daily backups). */
         maxBackupAgeHours: z.number().positive().default(26),
+        /** Alarm when the newest archived WAL is older than this (archive_timeout plus slack). */
         maxWalAgeMinutes: z.number().positive().default(15),
+        /** Alarm when more FAILED backups than this follow the newest DONE one. */
+        maxFailedSinceLastDone: z.number().int().min(0).default(1),
       })
-      .default({ maxBackupAgeHours: 26, maxWalAgeMinutes: 15 }),
+      .default({ maxBackupAgeHours: 26, maxWalAgeMinutes: 15, maxFailedSinceLastDone: 1 }),
     /** Place the function in a VPC (to reach MinIO). Subnets must be private with a route to the endpoint. */
     vpc: z
       .strictObject({
-        vpcId: z.string().regex(/^vpc-[0-9a-f]+$/, 'must be a VPC id'),
+        vpcId: z.string().regex(/^vpc-([0-9a-f]{8}|[0-9a-f]{17})$/, 'must be a VPC id (vpc- and 8 or 17 hex digits)'),
         availabilityZones: z.array(z.string()).min(1),
-        subnetIds: z.array(z.string().regex(/^subnet-[0-9a-f]+$/, 'must be a subnet id')).min(1),
-        securityGroupIds: z.array(z.string().regex(/^sg-[0-9a-f]+$/, 'must be a security group id')).min(1),
+        subnetIds: z
+          .array(
+            z
+              .string()
+              .regex(/^subnet-([0-9a-f]{8}|[0-9a-f]{17})$/, 'must be a subnet id (subnet- and 8 or 17 hex digits)'),
+          )
+          .min(1),
+        securityGroupIds: z
+          .array(
+            z
+              .string()
+              .regex(/^sg-([0-9a-f]{8}|[0-9a-f]{17})$/, 'must be a security group id (sg- and 8 or 17 hex digits)'),
+          )
+          .min(1),
       })
       .optional(),
     function: functionOverrides.default({}),

@@ -4,6 +4,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
+import { AlertNotifier } from '../constructs/alert-notifier';
 import type { JobStackProps } from './job-stack';
 
 export type AlertingStackProps = Omit<JobStackProps, 'opsTopic'>;
@@ -15,6 +16,8 @@ export type AlertingStackProps = Omit<JobStackProps, 'opsTopic'>;
 export class AlertingStack extends Stack {
   readonly key: kms.Key;
   readonly opsTopic: sns.Topic;
+  /** alert-notifier: present when `jobs.alertNotifier.enabled`. */
+  readonly alertNotifier?: AlertNotifier;
 
   constructor(scope: Construct, id: string, props: AlertingStackProps) {
     super(scope, id, props);
@@ -57,6 +60,21 @@ export class AlertingStack extends Stack {
     );
     for (const email of config.alerting.emailSubscriptions) {
       this.opsTopic.addSubscription(new subscriptions.EmailSubscription(email));
+    }
+
+    // alert-notifier
+    const alertNotifierConfig = config.jobs.alertNotifier;
+    if (alertNotifierConfig?.enabled) {
+      this.alertNotifier = new AlertNotifier(this, 'AlertNotifier', {
+        config,
+        jobConfig: alertNotifierConfig,
+        opsTopic: this.opsTopic,
+        key: this.key,
+      });
+      new CfnOutput(this, 'AlarmsTopicArn', {
+        value: this.alertNotifier.alarmsTopic.topicArn,
+        description: 'Point CloudWatch alarm actions and AMP alertmanager sns_configs here',
+      });
     }
 
     new CfnOutput(this, 'OpsEventsTopicArn', { value: this.opsTopic.topicArn, description: 'Publish ops events here' });

@@ -123,11 +123,6 @@ export class EbsAuditStack extends Stack {
           `Resource::arn:${partition}:ec2:*:${account}:volume/*`,
           'Volumes to mark/delete are found at run time in any region; every statement is conditioned on the deletion mark tag.',
         );
-      // From OpsFunction's grantPublish on the KMS-encrypted ops topic (better acknowledged once in OpsFunction).
-      ack(
-        'Action::kms:GenerateDataKey*',
-        'Publishing to the KMS-encrypted ops-events topic needs GenerateDataKey* on that one key (granted by topic.grantPublish).',
-      );
       if (cfg.actions.delete && cfg.actions.snapshotBeforeDelete)
         ack(
           `Resource::arn:${partition}:ec2:*::snapshot/*`,

@@ -1,0 +1,196 @@
+/**
+ * alert-notifier benchmarks (targets from issue 3):
+ *  1. handler overhead per record, warm: parse → CNPG classification → route → render → (stubbed) send, with the
+ *     Powertools logger at INFO serializing every log line (its output discarded). Slack is a stub at the port that
+ *     answers at once, so network latency is not in the figure. Target ≤ 2 ms per record.
+ *  2. cold init of the BUILT bundle: the handler bundled with esbuild exactly as OpsFunction does (ESM, minified,
+ *     node target, SDK bundled, same banner), imported in fresh Node processes; median of several. Target ≤ 100 ms.
+ * Run: npx tsx bench/alert-notifier.bench.ts
+ */
+import { build } from 'esbuild';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { AlertNotifier } from '../lambdas/alert-notifier/notifier';
+import { logger } from '../lambdas/shared/powertools';
+import { alertNotifierConfig } from '../lib/config/alert-notifier';
+import { OPS_BUNDLING } from '../lib/constructs/ops-function';
+
+const ROOT = join(__dirname, '..');
+const FIXTURES = join(ROOT, 'test/fixtures/alert-notifier');
+const TARGET_MS_PER_RECORD = 2;
+const TARGET_INIT_MS = 100;
+
+const JOB_CONFIG = JSON.stringify({
+  enabled: true,
+  webhookSecretName: 'platform-ops/slack-webhooks',
+  routes: [
+    { name: 'oncall', match: { severities: ['critical'] }, mention: 'here' },
+    { name: 'dba', match: { tag: { key: 'team', value: 'dba' } } },
+    { name: 'platform' },
+  ],
+  defaultRoute: 'platform',
+  runbooks: { failover: 'https://runbooks.example.com/failover?cluster={cluster}' },
+});
+
+const median = (values: number[]) => {
+  const s = [...values].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+/** A realistic mix of message bodies: every fixture kind (alarms with unique change times so none is deduplicated). */
+function bodies(round: number, n: number): { body: string; subject?: string }[] {
+  const text = (f: string) => readFileSync(join(FIXTURES, f), 'utf8');
+  const metric = JSON.parse(text('cloudwatch-metric-alarm.json'));
+  const math = JSON.parse(text('cloudwatch-metric-math-alarm.json'));
+  const eb = JSON.parse(text('eventbridge-alarm-state-change.json'));
+  const backup = JSON.parse(text('backup-job-failed.json'));
+  const out: { body: string; subject?: string }[] = [];
+  for (let i = 0; i < n; i++) {
+    const t = new Date(Date.UTC(2026, 10, 21) + (round * n + i) * 1000).toISOString().replace('Z', '+0000');
+    switch (i % 8) {
+      case 0:
+        out.push({ body: JSON.stringify({ ...metric, StateChangeTime: t }) });
+        break;
+      case 1:
+        out.push({ body: JSON.stringify({ ...math, StateChangeTime: t }) });
+        break;
+      case 2:
+        out.push({
+          body: JSON.stringify({ ...eb, detail: { ...eb.detail, state: { ...eb.detail.state, timestamp: t } } }),
+        });
+        break;
+      case 3:
+        out.push({ body: text('alertmanager-text.txt'), subject: '[FIRING:1] CNPGFailoverOccurred' });
+        break;
+      case 4:
+        out.push({ body: text('alertmanager-json.txt') });
+        break;
+      case 5:
+        out.push({ body: text('ops-event.json') });
+        break;
+      case 6:
+        out.push({
+          body: JSON.stringify({ ...backup, detail: { ...backup.detail, backupJobId: `job-${round}-${i}` } }),
+        });
+        break;
+      default:
+        out.push({ body: text('unknown-json.json'), subject: 'Amazon S3 Notification' });
+    }
+  }
+  return out;
+}
+
+async function warmPerRecord(): Promise<{ perRecordMs: number[]; records: number }> {
+  logger.setLogLevel('INFO'); // as deployed: one JSON log line per record is built
+  const config = alertNotifierConfig.parse(JSON.parse(JOB_CONFIG));
+  let sent = 0;
+  const notifier = new AlertNotifier({
+    config,
+    ports: {
+      webhookUrl: async (route) => `https://hooks.slack.com/services/T/B/${route}`,
+      send: async () => {
+        sent++;
+        return { outcome: 'sent', attempts: 1, httpStatus: 200 };
+      },
+    },
+    log: {
+      info: (m, e = {}) => logger.info(m, e),
+      warn: (m, e = {}) => logger.warn(m, e),
+      error: (m, e = {}) => logger.error(m, e),
+    },
+    metric: () => undefined,
+  });
+  const perBatch = 10;
+  const batches = 200;
+  const rounds = 6;
+  const perRecordMs: number[] = [];
+  const realWrite = process.stdout.write.bind(process.stdout);
+  for (let round = 0; round < rounds; round++) {
+    const events = Array.from({ length: batches }, (_, b) => ({
+      Records: bodies(round * batches + b, perBatch).map((m, i) => ({
+        EventSource: 'aws:sns',
+        Sns: {
+          MessageId: `r${round}-b${b}-m${i}`,
+          TopicArn: 'arn:aws:sns:eu-west-1:123456789012:platform-ops-alarms',
+          Subject: m.subject ?? null,
+          Message: m.body,
+          MessageAttributes: {},
+        },
+      })),
+    }));
+    process.stdout.write = (() => true) as typeof process.stdout.write; // logs are serialized, then discarded
+    const started = performance.now();
+    for (const event of events) await notifier.handle(event, () => 30_000);
+    const elapsed = performance.now() - started;
+    process.stdout.write = realWrite;
+    if (round > 0) perRecordMs.push(elapsed / (batches * perBatch)); // round 0 is warm-up (JIT)
+  }
+  if (sent !== rounds * batches * perBatch) throw new Error(`expected every record to be sent, got ${sent}`);
+  return { perRecordMs, records: batches * perBatch };
+}
+
+async function coldInit(): Promise<{ initMs: number[]; bundleBytes: number }> {
+  const dir = mkdtempSync(join(tmpdir(), 'alert-notifier-bundle-'));
+  const outfile = join(dir, 'index.mjs');
+  try {
+    await build({
+      entryPoints: [join(ROOT, 'lambdas/alert-notifier/handler.ts')],
+      outfile,
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      minify: OPS_BUNDLING.minify,
+      sourcemap: OPS_BUNDLING.sourceMap,
+      sourcesContent: OPS_BUNDLING.sourcesContent,
+      target: OPS_BUNDLING.target,
+      mainFields: [...OPS_BUNDLING.mainFields],
+      banner: { js: OPS_BUNDLING.banner },
+      logLevel: 'error',
+    });
+    const script = `const t=performance.now();import(${JSON.stringify(outfile)}).then((m)=>{if(typeof m.handler!=='function')process.exit(3);console.log(performance.now()-t)},(e)=>{console.error(e);process.exit(2)})`;
+    const initMs: number[] = [];
+    for (let i = 0; i < 16; i++) {
+      const out = execFileSync(process.execPath, ['-e', script], {
+        cwd: dir,
+        encoding: 'utf8',
+        env: {
+          PATH: process.env.PATH,
+          AWS_REGION: 'eu-west-1',
+          AWS_LAMBDA_FUNCTION_NAME: 'bench',
+          POWERTOOLS_SERVICE_NAME: 'alert-notifier',
+          POWERTOOLS_LOG_LEVEL: 'INFO',
+          JOB_CONFIG,
+          NODE_OPTIONS: '',
+        },
+      });
+      if (i > 0) initMs.push(Number(out.trim().split('\n').pop())); // first run warms the OS file cache
+    }
+    return { initMs, bundleBytes: statSync(outfile).size };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function main() {
+  console.log(`machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, node ${process.version}`);
+  const warm = await warmPerRecord();
+  const perRecord = median(warm.perRecordMs);
+  console.log(
+    `warm handler overhead: median ${perRecord.toFixed(3)} ms/record over ${warm.perRecordMs.length} rounds of ${warm.records} records ` +
+      `(rounds: ${warm.perRecordMs.map((v) => v.toFixed(3)).join(', ')}) — target ≤ ${TARGET_MS_PER_RECORD} ms`,
+  );
+  const cold = await coldInit();
+  const init = median(cold.initMs);
+  console.log(
+    `cold init of the built bundle (${(cold.bundleBytes / 1024).toFixed(0)} KiB): median ${init.toFixed(1)} ms over ${cold.initMs.length} fresh processes ` +
+      `(min ${Math.min(...cold.initMs).toFixed(1)}, max ${Math.max(...cold.initMs).toFixed(1)}) — target ≤ ${TARGET_INIT_MS} ms`,
+  );
+  const ok = perRecord <= TARGET_MS_PER_RECORD && init <= TARGET_INIT_MS;
+  console.log(ok ? 'alert-notifier: targets met' : 'alert-notifier: TARGET MISSED');
+  process.exit(ok ? 0 : 1);
+}
+
+void main();

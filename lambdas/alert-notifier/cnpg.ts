@@ -1,0 +1,110 @@
+import type { CnpgSignal, Notification, NotificationLink } from './model';
+
+/** Texts that name a CNPG failover on their own (metric, Kubernetes event reasons, chart rule names). */
+const FAILOVER_SPECIFIC = [
+  /cnpg_pg_replication_in_recovery/,
+  /\bFailingOver\b/,
+  /\bFailoverTarget\b/,
+  /HACritical/,
+  /CNPG\w*Failover/i,
+  /Failing over/,
+];
+/** Texts that name a CNPG backup or WAL-archiving failure on their own. */
+const BACKUP_SPECIFIC = [
+  /\bLastBackupFailed\b/,
+  /last_failed_backup_timestamp/,
+  /CNPG\w*BackupFailed/i,
+  /\bLastFailedArchiveTime\b/,
+  /pg_stat_archiver_(failed_count|last_failed_time)/,
+  /ContinuousArchiving/,
+];
+/** Generic words that count only when the message is otherwise about CNPG/PostgreSQL. */
+const FAILOVER_GENERIC = [/fail-?over/i];
+const BACKUP_GENERIC = [
+  /backup[\s_-]*(failed|failure|fail)/i,
+  /wal[\s_-]*archiv\w*[\s_-]*(failed|failure|fail)/i,
+  /archiv\w* fail/i,
+];
+const CNPG_CONTEXT = /cnpg|cloudnative-?pg|postgres/i;
+
+/** Label/tag/dimension keys that name the CNPG cluster, best first. */
+const CLUSTER_KEYS = [
+  'cnpg_io_cluster',
+  'cnpg.io/cluster',
+  'cnpg-cluster',
+  'cnpgCluster',
+  'cluster_name',
+  'pg_cluster',
+  'cluster',
+  'target',
+];
+
+export type RunbookLinks = Partial<Record<CnpgSignal, string>>;
+
+function clusterFromPod(pod: string | undefined): string | undefined {
+  const match = pod ? /^([a-z0-9][a-z0-9-]*?)-\d+$/.exec(pod) : null;
+  return match?.[1];
+}
+
+/** The CNPG cluster the message is about: a label/tag/dimension, else derived from a pod name (`<cluster>-<n>`). */
+export function cnpgClusterName(n: Notification): string | undefined {
+  const maps = [n.tags, n.dimensions ?? {}];
+  for (const key of CLUSTER_KEYS) {
+    for (const map of maps) {
+      const value = map[key];
+      if (value && value.trim() !== '') return value.trim();
+    }
+  }
+  for (const map of maps) {
+    const fromPod = clusterFromPod(map.pod ?? map.EKS_PodName ?? map.PodName);
+    if (fromPod) return fromPod;
+  }
+  const fromText = /Failing over from ([a-z0-9-]+?)-\d+\b/.exec(n.signals.join('\n'));
+  return fromText?.[1];
+}
+
+/** Which CNPG signal, if any, the message carries. Backup jobs of AWS Backup are never CNPG backups. */
+export function detectCnpgSignal(n: Notification): CnpgSignal | undefined {
+  const haystack = [
+    n.name,
+    n.description ?? '',
+    n.reason ?? '',
+    ...n.signals,
+    ...Object.entries(n.tags).map(([k, v]) => `${k}=${v}`),
+  ].join('\n');
+  const isCnpg =
+    CNPG_CONTEXT.test(haystack) ||
+    CLUSTER_KEYS.slice(0, 5).some((k) => n.tags[k] !== undefined || n.dimensions?.[k] !== undefined);
+  if (FAILOVER_SPECIFIC.some((re) => re.test(haystack)) || (isCnpg && FAILOVER_GENERIC.some((re) => re.test(haystack))))
+    return 'failover';
+  if (n.kind === 'backup-job' || n.kind === 'backup-notification') return undefined;
+  if (BACKUP_SPECIFIC.some((re) => re.test(haystack)) || (isCnpg && BACKUP_GENERIC.some((re) => re.test(haystack))))
+    return 'backup-failed';
+  // Our own backup-freshness checks (backup-pruner): stale backups or WAL are a backup failure in effect.
+  if (
+    n.kind === 'ops-event' &&
+    n.tags.source === 'backup-pruner' &&
+    n.severity !== 'info' &&
+    /stale|fresh|backup-fail|wal/.test(n.tags.kind ?? '')
+  ) {
+    return 'backup-failed';
+  }
+  return undefined;
+}
+
+/** A runbook URL with `{cluster}` filled in (URL-encoded; empty when the cluster is unknown). */
+export function runbookUrl(template: string | undefined, cluster: string | undefined): string | undefined {
+  return template?.replaceAll('{cluster}', encodeURIComponent(cluster ?? ''));
+}
+
+/** Adds the CNPG signal, cluster name and runbook link to a notification when it is about CNPG failover or backups. */
+export function classifyCnpg(n: Notification, runbooks: RunbookLinks): Notification {
+  const signal = detectCnpgSignal(n);
+  if (!signal) return n;
+  const cluster = cnpgClusterName(n);
+  const url = runbookUrl(runbooks[signal], cluster);
+  const links: NotificationLink[] = url
+    ? [{ text: 'Runbook', url }, ...n.links.filter((l) => l.url !== url)]
+    : [...n.links];
+  return { ...n, cnpg: { signal, cluster }, links };
+}

@@ -1,0 +1,354 @@
+import { createHash } from 'node:crypto';
+import {
+  DeleteObjectsCommand,
+  GetObjectCommand,
+  ListObjectVersionsCommand,
+  ListObjectsV2Command,
+  type ObjectIdentifier,
+  S3Client,
+  type ServiceInputTypes,
+  type ServiceOutputTypes,
+} from '@aws-sdk/client-s3';
+import type { AbsoluteLocation, FinalizeRequestHandlerOptions, FinalizeRequestMiddleware } from '@smithy/types';
+import { type AwsClientOptions, createAwsClient } from '../shared/aws-clients';
+import type { StoredObject } from './plan-types';
+
+/** S3's limit for one DeleteObjects request. */
+export const MAX_DELETE_BATCH = 1000;
+
+/** Per-key error codes worth retrying (S3 says "try again"); anything else is final for this run. */
+export const RETRYABLE_KEY_ERRORS = new Set([
+  'InternalError',
+  'SlowDown',
+  'ServiceUnavailable',
+  'RequestTimeout',
+  'OperationAborted',
+]);
+
+export interface DeleteError {
+  readonly key: string;
+  readonly versionId?: string;
+  readonly code: string;
+  readonly message: string;
+}
+
+export interface DeleteOutcome {
+  /** Keys (or key versions) S3 reported deleted (Quiet mode: every key sent that is not in Errors). */
+  readonly deleted: number;
+  readonly deletedKeys: ReadonlySet<string>;
+  readonly errors: readonly DeleteError[];
+  /** Set when the run stopped before sending every batch (Lambda time); these keys were not attempted. */
+  readonly notAttempted: number;
+}
+
+export interface RequestCounts {
+  list: number;
+  get: number;
+  delete: number;
+  listVersions: number;
+}
+
+export interface VersionEntry {
+  readonly key: string;
+  readonly versionId: string;
+  readonly isDeleteMarker: boolean;
+}
+
+/** The port the planner and executor use; S3ObjectStore implements it and the tests and bench may fake it. */
+export interface ObjectStore {
+  readonly requests: RequestCounts;
+  listPages(prefix: string): AsyncIterable<StoredObject[]>;
+  getText(key: string): Promise<string>;
+  deleteKeys(keys: readonly string[], shouldStop?: () => boolean): Promise<DeleteOutcome>;
+  /** Deletes every version and delete marker under `prefix` whose key passes `select` (versioned buckets). */
+  purgeVersions(prefix: string, select: (key: string) => boolean, shouldStop?: () => boolean): Promise<DeleteOutcome>;
+}
+
+export interface S3ObjectStoreOptions {
+  /** Attempts for a key that failed with a retryable per-key error (the SDK retries whole requests itself). */
+  readonly keyAttempts?: number;
+  /** Back-off between per-key retries; tests pass a no-op. */
+  readonly sleep?: (ms: number) => Promise<void>;
+  /** Send Content-MD5 on DeleteObjects from the start instead of waiting for the store to refuse CRC32. */
+  readonly contentMd5?: boolean;
+  /** Largest manifest read (backup.info, velero-backup.json); anything bigger is refused. */
+  readonly maxManifestBytes?: number;
+}
+
+/** Switch for the Content-MD5 fallback, one per client (the middleware reads it on every DeleteObjects). */
+interface Md5State {
+  enabled: boolean;
+}
+const md5States = new WeakMap<S3Client, Md5State>();
+
+/**
+ * Older MinIO (before RELEASE.2025-02-03), StorageGRID, Ceph versions and others reject the CRC32 checksum the SDK
+ * sends on DeleteObjects since 3.729.0 and want Content-MD5 (aws-sdk-js-v3 supplemental-docs/MD5_FALLBACK.md).
+ * This middleware, active only once enabled, replaces the flexible checksum headers with Content-MD5. It runs in
+ * finalizeRequest at high priority: after the build step added the CRC32 headers, before retries and signing.
+ */
+export function installContentMd5Fallback(client: S3Client): Md5State {
+  const existing = md5States.get(client);
+  if (existing) return existing;
+  const state: Md5State = { enabled: false };
+  const middleware: FinalizeRequestMiddleware<ServiceInputTypes, ServiceOutputTypes> =
+    (next, context) => async (args) => {
+      const request = args.request as { headers?: Record<string, string>; body?: unknown };
+      if (state.enabled && context.commandName === 'DeleteObjectsCommand' && request.headers) {
+        for (const name of Object.keys(request.headers)) {
+          const lower = name.toLowerCase();
+          if (
+            lower.startsWith('x-amz-checksum-') ||
+            lower.startsWith('x-amz-sdk-checksum-') ||
+            lower === 'content-md5'
+          ) {
+            delete request.headers[name];
+          }
+        }
+        const body = request.body;
+        if (typeof body === 'string' || body instanceof Uint8Array) {
+          request.headers['content-md5'] = createHash('md5').update(body).digest('base64');
+        }
+      }
+      return next(args);
+    };
+  const options: FinalizeRequestHandlerOptions & AbsoluteLocation = {
+    step: 'finalizeRequest',
+    priority: 'high',
+    name: 'platformOpsContentMd5Fallback',
+  };
+  client.middlewareStack.add(middleware, options);
+  md5States.set(client, state);
+  return state;
+}
+
+/** True when a DeleteObjects failure says the store wants Content-MD5. */
+export function isContentMd5Required(err: unknown): boolean {
+  const e = err as { name?: string; Code?: string; message?: string };
+  const text = `${e?.name ?? ''} ${e?.Code ?? ''} ${e?.message ?? ''}`;
+  return /MissingContentMD5/i.test(text) || /content-md5/i.test(text);
+}
+
+export interface S3TargetConnection {
+  readonly endpointUrl?: string;
+  readonly region?: string;
+  readonly maxAttempts?: number;
+  /** Only for tests and the CLI's explicit profile; the function uses its role. */
+  readonly credentials?: AwsClientOptions['credentials'];
+}
+
+/** An S3 client for one target: path-style addressing with a custom endpoint (MinIO needs it). */
+export function createS3Client(target: S3TargetConnection): S3Client {
+  const custom = target.endpointUrl !== undefined;
+  return createAwsClient(
+    S3Client,
+    {
+      region: target.region,
+      endpoint: target.endpointUrl,
+      maxAttempts: target.maxAttempts,
+      credentials: target.credentials,
+    },
+    custom
+      ? {
+          forcePathStyle: true,
+          requestChecksumCalculation: 'WHEN_REQUIRED' as const,
+          responseChecksumValidation: 'WHEN_REQUIRED' as const,
+        }
+      : {},
+  );
+}
+
+const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+function errorCode(err: unknown): string {
+  const e = err as { name?: string; Code?: string };
+  return e?.Code ?? e?.name ?? 'Error';
+}
+
+/** S3 (or an S3-compatible store) for one bucket: paginated listing, manifest reads, batched deletes. */
+export class S3ObjectStore implements ObjectStore {
+  readonly requests: RequestCounts = { list: 0, get: 0, delete: 0, listVersions: 0 };
+  private readonly md5: Md5State;
+  private readonly keyAttempts: number;
+  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly maxManifestBytes: number;
+
+  constructor(
+    private readonly client: S3Client,
+    readonly bucket: string,
+    options: S3ObjectStoreOptions = {},
+  ) {
+    this.md5 = installContentMd5Fallback(client);
+    if (options.contentMd5) this.md5.enabled = true;
+    this.keyAttempts = options.keyAttempts ?? 4;
+    this.sleep = options.sleep ?? defaultSleep;
+    this.maxManifestBytes = options.maxManifestBytes ?? 1_048_576;
+  }
+
+  /** True once DeleteObjects switched to Content-MD5 (reported, so operators can see their store needs it). */
+  get usingContentMd5(): boolean {
+    return this.md5.enabled;
+  }
+
+  /** Every page of ListObjectsV2 under `prefix` (≤ 1000 keys each, ascending by key). */
+  async *listPages(prefix: string): AsyncIterable<StoredObject[]> {
+    let token: string | undefined;
+    do {
+      this.requests.list++;
+      const page = await this.client.send(
+        new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ContinuationToken: token, MaxKeys: 1000 }),
+      );
+      yield (page.Contents ?? []).flatMap((o) =>
+        o.Key === undefined ? [] : [{ key: o.Key, size: o.Size ?? 0, lastModified: o.LastModified }],
+      );
+      if (page.IsTruncated && !page.NextContinuationToken) {
+        throw new Error(
+          `ListObjectsV2 on s3://${this.bucket}/${prefix} said the listing is truncated but gave no continuation token`,
+        );
+      }
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+  }
+
+  async getText(key: string): Promise<string> {
+    this.requests.get++;
+    const out = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+    if (out.ContentLength !== undefined && out.ContentLength > this.maxManifestBytes) {
+      await out.Body?.transformToString().catch(() => undefined);
+      throw new Error(
+        `${key} is ${out.ContentLength} bytes, more than the ${this.maxManifestBytes} a manifest may have`,
+      );
+    }
+    if (!out.Body) throw new Error(`${key} has no body`);
+    return out.Body.transformToString('utf-8');
+  }
+
+  async deleteKeys(keys: readonly string[], shouldStop: () => boolean = () => false): Promise<DeleteOutcome> {
+    return this.deleteIdentifiers(
+      keys.map((Key) => ({ Key })),
+      shouldStop,
+    );
+  }
+
+  async purgeVersions(
+    prefix: string,
+    select: (key: string) => boolean,
+    shouldStop: () => boolean = () => false,
+  ): Promise<DeleteOutcome> {
+    const total = { deleted: 0, deletedKeys: new Set<string>(), errors: [] as DeleteError[], notAttempted: 0 };
+    let pending: ObjectIdentifier[] = [];
+    const flush = async () => {
+      const outcome = await this.deleteIdentifiers(pending, shouldStop);
+      pending = [];
+      total.deleted += outcome.deleted;
+      total.errors.push(...outcome.errors);
+      total.notAttempted += outcome.notAttempted;
+      outcome.deletedKeys.forEach((k) => total.deletedKeys.add(k));
+    };
+    for await (const versions of this.listVersionPages(prefix)) {
+      for (const v of versions) if (select(v.key)) pending.push({ Key: v.key, VersionId: v.versionId });
+      if (pending.length >= MAX_DELETE_BATCH) await flush();
+    }
+    if (pending.length > 0) await flush();
+    return total;
+  }
+
+  async *listVersionPages(prefix: string): AsyncIterable<VersionEntry[]> {
+    let keyMarker: string | undefined;
+    let versionMarker: string | undefined;
+    for (;;) {
+      this.requests.listVersions++;
+      const page = await this.client.send(
+        new ListObjectVersionsCommand({
+          Bucket: this.bucket,
+          Prefix: prefix,
+          KeyMarker: keyMarker,
+          VersionIdMarker: versionMarker,
+        }),
+      );
+      const entries: VersionEntry[] = [];
+      for (const v of page.Versions ?? []) {
+        if (v.Key && v.VersionId) entries.push({ key: v.Key, versionId: v.VersionId, isDeleteMarker: false });
+      }
+      for (const m of page.DeleteMarkers ?? []) {
+        if (m.Key && m.VersionId) entries.push({ key: m.Key, versionId: m.VersionId, isDeleteMarker: true });
+      }
+      yield entries;
+      if (!page.IsTruncated) return;
+      if (!page.NextKeyMarker)
+        throw new Error(`ListObjectVersions on s3://${this.bucket}/${prefix} is truncated without a marker`);
+      keyMarker = page.NextKeyMarker;
+      versionMarker = page.NextVersionIdMarker;
+    }
+  }
+
+  /** DeleteObjects in batches of ≤ 1000 (Quiet), reading every per-key error and retrying the retryable ones. */
+  private async deleteIdentifiers(ids: readonly ObjectIdentifier[], shouldStop: () => boolean): Promise<DeleteOutcome> {
+    const deletedKeys = new Set<string>();
+    const errors: DeleteError[] = [];
+    let deleted = 0;
+    for (let start = 0; start < ids.length; start += MAX_DELETE_BATCH) {
+      if (shouldStop()) return { deleted, deletedKeys, errors, notAttempted: ids.length - start };
+      let batch = ids.slice(start, start + MAX_DELETE_BATCH);
+      for (let attempt = 1; batch.length > 0; attempt++) {
+        const failed = await this.sendDeleteBatch(batch);
+        const retry: ObjectIdentifier[] = [];
+        const failedIds = new Set<string>();
+        for (const f of failed) {
+          const id = `${f.key}\u0000${f.versionId ?? ''}`;
+          failedIds.add(id);
+          if (RETRYABLE_KEY_ERRORS.has(f.code) && attempt < this.keyAttempts)
+            retry.push({ Key: f.key, VersionId: f.versionId });
+          else errors.push(f);
+        }
+        for (const o of batch) {
+          if (failedIds.has(`${o.Key}\u0000${o.VersionId ?? ''}`)) continue;
+          deleted++;
+          deletedKeys.add(o.Key as string);
+        }
+        batch = retry;
+        if (retry.length > 0) await this.sleep(Math.min(8_000, 250 * 2 ** (attempt - 1)) * (0.5 + Math.random() / 2));
+      }
+    }
+    return { deleted, deletedKeys, errors, notAttempted: 0 };
+  }
+
+  /** One DeleteObjects request; returns the keys that failed (a whole-request failure fails every key). */
+  private async sendDeleteBatch(batch: readonly ObjectIdentifier[]): Promise<DeleteError[]> {
+    const command = () =>
+      new DeleteObjectsCommand({ Bucket: this.bucket, Delete: { Objects: [...batch], Quiet: true } });
+    try {
+      this.requests.delete++;
+      let out;
+      try {
+        out = await this.client.send(command());
+      } catch (err) {
+        if (this.md5.enabled || !isContentMd5Required(err)) throw err;
+        // The store refused the SDK's CRC32 checksum: switch this client to Content-MD5 and resend.
+        this.md5.enabled = true;
+        this.requests.delete++;
+        out = await this.client.send(command());
+      }
+      return (out.Errors ?? []).map((e) => ({
+        key: e.Key ?? '(unknown key)',
+        versionId: e.VersionId,
+        code: e.Code ?? 'Unknown',
+        message: describeKeyError(e.Code, e.Message, e.VersionId !== undefined),
+      }));
+    } catch (err) {
+      const code = errorCode(err);
+      const message = `DeleteObjects failed: ${(err as Error).message ?? code}`;
+      return batch.map((o) => ({ key: o.Key as string, versionId: o.VersionId, code, message }));
+    }
+  }
+}
+
+/** Names the likely cause of an AccessDenied on one key: Object Lock on a version, or missing permissions. */
+function describeKeyError(code: string | undefined, message: string | undefined, versioned: boolean): string {
+  const text = message ?? code ?? 'unknown error';
+  if (code === 'AccessDenied' && versioned)
+    return `${text} (Object Lock retention or legal hold on this version, or no s3:DeleteObjectVersion)`;
+  if (code === 'AccessDenied')
+    return `${text} (missing s3:DeleteObject on this key, or a bucket policy/Object Lock refusal)`;
+  return text;
+}

@@ -1,0 +1,192 @@
+import * as path from 'node:path';
+import { Duration, Stack, Token, Validations } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type { Construct } from 'constructs';
+import { FRESHNESS_METRICS, TARGET_DIMENSION } from '../../lambdas/backup-pruner/freshness';
+import { type BackupPrunerConfig, type BackupTargetConfig, functionSettings } from '../config';
+import { ScheduledJob } from '../constructs/scheduled-job';
+import type { JobStackProps } from './job-stack';
+
+export const BACKUP_PRUNER_JOB = 'backup-pruner';
+
+/** The key prefix a target's function may read and delete under: Velero is confined to backups/. */
+export function objectScope(target: BackupTargetConfig): string {
+  return target.layout === 'velero' ? `${target.prefix}backups/` : target.prefix;
+}
+
+/**
+ * The backup-pruner: a daily ScheduledJob with, per target, S3 rights on exactly that bucket and prefix, optional
+ * VPC placement (to reach MinIO) and freshness alarms per barman server that notify the ops-events topic.
+ */
+export class BackupPrunerStack extends Stack {
+  readonly job: ScheduledJob;
+  readonly freshnessAlarms: cloudwatch.Alarm[] = [];
+
+  constructor(scope: Construct, id: string, props: JobStackProps) {
+    super(scope, id, props);
+    const cfg = props.config.jobs.backupPruner as BackupPrunerConfig;
+
+    const vpcProps = cfg.vpc ? this.vpcPlacement(cfg.vpc) : {};
+    this.job = new ScheduledJob(this, 'BackupPruner', {
+      jobName: BACKUP_PRUNER_JOB,
+      entry: path.join(__dirname, '../../lambdas/backup-pruner/handler.ts'),
+      opsTopic: props.opsTopic,
+      settings: functionSettings(props.config.defaults, cfg.function),
+      schedule: cfg.schedule,
+      description: 'platform-ops backup-pruner: barman/Velero/prefix retention in S3 and MinIO, backup freshness',
+      // The validated section, parsed again at init with the same schema. It holds no secret (only secret names).
+      environment: { JOB_CONFIG: JSON.stringify(cfg) },
+      ...vpcProps,
+    });
+    const fn = this.job.fn;
+    if (cfg.vpc) this.addVpcAccess(fn);
+
+    const acknowledged: string[] = [];
+    cfg.targets.forEach((target) => {
+      const bucketArn = `arn:${this.partition}:s3:::${target.bucket}`;
+      const scopePrefix = objectScope(target);
+      fn.addToRolePolicy(
+        new iam.PolicyStatement({
+          sid: sid('List', target.name),
+          actions: target.purgeVersions ? ['s3:ListBucket', 's3:ListBucketVersions'] : ['s3:ListBucket'],
+          resources: [bucketArn],
+          conditions: { StringLike: { 's3:prefix': [scopePrefix, `${scopePrefix}*`] } },
+        }),
+      );
+      const objectArn = `${bucketArn}/${scopePrefix}*`;
+      fn.addToRolePolicy(
+        new iam.PolicyStatement({
+          sid: sid('ReadDelete', target.name),
+          actions: target.purgeVersions
+            ? ['s3:GetObject', 's3:DeleteObject', 's3:GetObjectVersion', 's3:DeleteObjectVersion']
+            : ['s3:GetObject', 's3:DeleteObject'],
+          resources: [objectArn],
+        }),
+      );
+      // cdk-nag names the finding with the partition as written in the template: a literal, or <AWS::Partition>.
+      acknowledged.push(`arn:${this.nagText(this.partition, 'AWS::Partition')}:s3:::${target.bucket}/${scopePrefix}*`);
+      if (target.credentialsSecretName) {
+        secretsmanager.Secret.fromSecretNameV2(
+          this,
+          `${target.name}StoreCredentials`,
+          target.credentialsSecretName,
+        ).grantRead(fn);
+      }
+      if (target.layout === 'barman') this.addFreshnessAlarms(target, cfg, props);
+    });
+
+    // S3 object ARNs can only be scoped by prefix, which is a wildcard by nature; each one is a single target's folder.
+    for (const arn of acknowledged) {
+      Validations.of(fn.role).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::${arn}]`,
+        reason: `Objects of one backup target only: S3 scopes object permissions by key prefix (${arn.replace('<AWS::Partition>', 'aws')}).`,
+      });
+    }
+    for (const target of cfg.targets.filter((t) => t.credentialsSecretName)) {
+      Validations.of(fn.role).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::arn:${this.nagText(this.partition, 'AWS::Partition')}:secretsmanager:${this.nagText(this.region, 'AWS::Region')}:${this.nagText(this.account, 'AWS::AccountId')}:secret:${target.credentialsSecretName}-??????]`,
+        reason:
+          'Secrets Manager appends six random characters to a secret ARN; the grant names the one MinIO credentials secret.',
+      });
+    }
+  }
+
+  /** How cdk-nag writes a value in a finding id: the literal, or `<AWS::Pseudo>` for an unresolved pseudo parameter. */
+  private nagText(value: string, pseudo: string): string {
+    return Token.isUnresolved(value) ? `<${pseudo}>` : value;
+  }
+
+  private vpcPlacement(vpcCfg: NonNullable<BackupPrunerConfig['vpc']>) {
+    // Attributes only: no lookups, so synth stays offline and deterministic.
+    const vpc = ec2.Vpc.fromVpcAttributes(this, 'Vpc', {
+      vpcId: vpcCfg.vpcId,
+      availabilityZones: vpcCfg.availabilityZones,
+      privateSubnetIds: vpcCfg.subnetIds,
+    });
+    const subnets = vpcCfg.subnetIds.map((id, i) => ec2.Subnet.fromSubnetId(this, `Subnet${i}`, id));
+    const securityGroups = vpcCfg.securityGroupIds.map((id, i) =>
+      ec2.SecurityGroup.fromSecurityGroupId(this, `SecurityGroup${i}`, id),
+    );
+    return { vpc, vpcSubnets: { subnets }, securityGroups };
+  }
+
+  /**
+   * ENI rights for VPC placement, as explicit statements: OpsFunction's own role carries no AWS-managed policy (the
+   * CDK would otherwise attach AWSLambdaVPCAccessExecutionRole, which cdk-nag IAM4 flags).
+   */
+  private addVpcAccess(fn: ScheduledJob['fn']): void {
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: 'LambdaVpcNetworkInterfaces',
+        actions: [
+          'ec2:CreateNetworkInterface',
+          'ec2:DescribeNetworkInterfaces',
+          'ec2:DescribeSubnets',
+          'ec2:DeleteNetworkInterface',
+          'ec2:AssignPrivateIpAddresses',
+          'ec2:UnassignPrivateIpAddresses',
+        ],
+        resources: ['*'],
+      }),
+    );
+    Validations.of(fn.role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'Lambda VPC networking: ec2:Describe* has no resource-level permissions and Lambda creates the ENIs in the configured subnets itself (the same actions as AWSLambdaVPCAccessExecutionRole).',
+    });
+  }
+
+  private addFreshnessAlarms(target: BackupTargetConfig, cfg: BackupPrunerConfig, props: JobStackProps): void {
+    const notify = new cwActions.SnsAction(props.opsTopic);
+    const metric = (metricName: string) =>
+      new cloudwatch.Metric({
+        namespace: 'PlatformOps',
+        metricName,
+        dimensionsMap: { service: BACKUP_PRUNER_JOB, [TARGET_DIMENSION]: target.name },
+        statistic: cloudwatch.Stats.MAXIMUM,
+        period: Duration.days(1),
+      });
+    const alarm = (id: string, metricName: string, threshold: number, what: string) => {
+      const a = new cloudwatch.Alarm(this, `${target.name}${id}Alarm`, {
+        alarmDescription: `platform-ops backup-pruner ${target.name}: ${what} (missing data alarms too: the job did not report)`,
+        metric: metric(metricName),
+        threshold,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        // A job that stops reporting is as bad as a stale backup: no data breaches.
+        treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+      });
+      a.addAlarmAction(notify);
+      a.addOkAction(notify);
+      this.freshnessAlarms.push(a);
+    };
+    const f = cfg.freshness;
+    alarm(
+      'BackupAge',
+      FRESHNESS_METRICS.backupAge,
+      f.maxBackupAgeHours * 3600,
+      `newest DONE base backup older than ${f.maxBackupAgeHours} h`,
+    );
+    alarm(
+      'WalAge',
+      FRESHNESS_METRICS.walAge,
+      f.maxWalAgeMinutes * 60,
+      `newest archived WAL older than ${f.maxWalAgeMinutes} min`,
+    );
+    alarm(
+      'FailedBackups',
+      FRESHNESS_METRICS.failedSinceDone,
+      f.maxFailedSinceLastDone,
+      `more than ${f.maxFailedSinceLastDone} FAILED backup(s) since the newest DONE one`,
+    );
+  }
+}
+
+/** Statement ids must be alphanumeric. */
+function sid(kind: string, name: string): string {
+  return `${kind}${name.replace(/[^A-Za-z0-9]/g, '')}`;
+}

@@ -1,0 +1,134 @@
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { S3ObjectStore, createS3Client } from '../../lambdas/backup-pruner/s3-store';
+import { type RunningS3rver, startS3rver } from '../integration/backup-pruner-s3rver';
+import { NOW, backupInfoText, folder, seg } from '../lambdas/backup-pruner/fixtures';
+
+const ROOT = join(__dirname, '../..');
+const PREFIX = 'cnpg/orders-db/';
+
+let server: RunningS3rver;
+let client: S3Client;
+
+/** Runs `npx platform-ops backup-pruner ...` exactly as an operator would, against s3rver on loopback. */
+function cli(...args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [join(ROOT, 'bin/platform-ops-cli.cjs'), 'backup-pruner', ...args], {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        NODE_OPTIONS: '',
+        AWS_ACCESS_KEY_ID: 'S3RVER',
+        AWS_SECRET_ACCESS_KEY: 'S3RVER',
+        AWS_REGION: 'us-east-1',
+      },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
+  });
+}
+
+const base = () => [
+  '--bucket',
+  'bkt',
+  '--prefix',
+  PREFIX,
+  '--layout',
+  'barman',
+  '--retention',
+  '30d',
+  '--endpoint-url',
+  server.endpoint,
+  '--now',
+  NOW.toISOString(),
+];
+const old = folder({ endedDaysAgo: 60, log: 1 });
+const edge = folder({ endedDaysAgo: 40, log: 2 });
+const newest = folder({ endedDaysAgo: 1, log: 3 });
+
+beforeAll(async () => {
+  server = await startS3rver(['bkt']);
+  client = createS3Client({
+    endpointUrl: server.endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+  });
+  const put = (Key: string, Body: string) => client.send(new PutObjectCommand({ Bucket: 'bkt', Key, Body }));
+  for (const [f, days, log] of [
+    [old, 60, 1],
+    [edge, 40, 2],
+    [newest, 1, 3],
+  ] as const) {
+    for (const o of f.objects)
+      await put(o.key, o.key.endsWith('backup.info') ? backupInfoText({ endedDaysAgo: days, log }) : 'data');
+  }
+  for (const log of [1, 2, 3]) await put(`${PREFIX}wals/${seg(1, log, 0).slice(0, 16)}/${seg(1, log, 0)}.gz`, 'wal');
+}, 60_000);
+
+afterAll(async () => {
+  client?.destroy();
+  await server?.close();
+});
+
+async function keys(): Promise<string[]> {
+  const store = new S3ObjectStore(client, 'bkt');
+  const all: string[] = [];
+  for await (const page of store.listPages('')) all.push(...page.map((o) => o.key));
+  return all;
+}
+
+describe('platform-ops backup-pruner', () => {
+  it('--json prints one object with the plan and deletes nothing without --execute', async () => {
+    const run = await cli(...base(), '--json');
+    expect(run.status).toBe(0);
+    const out = JSON.parse(run.stdout);
+    expect(out).toMatchObject({
+      dryRun: true,
+      layout: 'barman',
+      objectsToDelete: 4, // the old backup's 2 objects and the 2 WALs before the edge backup's begin_wal
+      deleted: 0,
+      errors: [],
+      backups: [
+        { id: old.id, action: 'delete', reason: expect.stringMatching(/older than/) },
+        { id: edge.id, action: 'keep', reason: expect.stringMatching(/window edge/) },
+        { id: newest.id, action: 'keep', reason: expect.stringMatching(/newest DONE/) },
+      ],
+    });
+    expect(await keys()).toHaveLength(9);
+  });
+
+  it('prints a readable table for people', async () => {
+    const run = await cli(...base());
+    expect(run.status).toBe(0);
+    expect(run.stdout).toMatch(/^DRY RUN \(add --execute to delete\): barman at s3:\/\/bkt\/cnpg\/orders-db\//);
+    expect(run.stdout).toMatch(/ID\s+ACTION\s+STATUS\s+TIME\s+OBJECTS\s+SIZE\s+REASON/);
+    expect(run.stdout).toMatch(new RegExp(`${old.id}\\s+delete\\s+DONE`));
+    expect(run.stdout).toMatch(/WAL: 3 objects; cutoff 000000010000000200000002; 2 to delete/);
+  });
+
+  it('refuses a plan above --max-deletes and exits 1', async () => {
+    const run = await cli(...base(), '--execute', '--max-deletes', '2', '--json');
+    expect(run.status).toBe(1);
+    expect(JSON.parse(run.stdout)).toMatchObject({ deleted: 0, capExceeded: { planned: 4, cap: 2 } });
+    expect(await keys()).toHaveLength(9);
+  });
+
+  it('--execute deletes the plan', async () => {
+    const run = await cli(...base(), '--execute', '--json');
+    expect(run.status).toBe(0);
+    expect(JSON.parse(run.stdout)).toMatchObject({ dryRun: false, deleted: 4, errors: [] });
+    const remaining = await keys();
+    expect(remaining).toHaveLength(5);
+    expect(remaining.some((k) => k.includes(old.id))).toBe(false);
+  });
+
+  it('names the bad flag', async () => {
+    const run = await cli('--bucket', 'bkt', '--prefix', PREFIX, '--layout', 'barman', '--retention', '30 days');
+    expect(run.status).toBe(2);
+    expect(run.stderr).toMatch(/--retention must be like "30d"/);
+  });
+});

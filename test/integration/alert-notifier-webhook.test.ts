@@ -1,0 +1,203 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { AlertNotifier } from '../../lambdas/alert-notifier/notifier';
+import { SlackWebhookSender, TransientDeliveryError } from '../../lambdas/alert-notifier/slack-webhook';
+import { fixtureText, ROUTES_CONFIG, snsEvent } from '../lambdas/alert-notifier/helpers';
+
+interface Received {
+  readonly path: string;
+  readonly method: string;
+  readonly contentType: string | undefined;
+  readonly body: string;
+  readonly at: number;
+}
+
+/** A loopback Slack webhook stand-in: behaviour chosen by path, every request recorded. */
+class FakeSlack {
+  readonly received: Received[] = [];
+  private server!: Server;
+  private rateLimited = new Map<string, number>();
+  base = '';
+
+  async start(): Promise<void> {
+    this.server = createServer((req, res) => this.answer(req, res));
+    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+    this.base = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+
+  async stop(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  private answer(req: IncomingMessage, res: ServerResponse) {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const path = req.url ?? '/';
+      this.received.push({
+        path,
+        method: req.method ?? '',
+        contentType: req.headers['content-type'],
+        body: Buffer.concat(chunks).toString('utf8'),
+        at: Date.now(),
+      });
+      const reply = (status: number, body: string, headers: Record<string, string> = {}) => {
+        res.writeHead(status, { 'content-type': 'text/html', ...headers });
+        res.end(body);
+      };
+      if (path.startsWith('/ok')) return reply(200, 'ok');
+      if (path.startsWith('/rate-limited-once')) {
+        const seen = this.rateLimited.get(path) ?? 0;
+        this.rateLimited.set(path, seen + 1);
+        return seen === 0 ? reply(429, 'rate_limited', { 'retry-after': '1' }) : reply(200, 'ok');
+      }
+      if (path.startsWith('/rate-limited-long')) return reply(429, 'rate_limited', { 'retry-after': '120' });
+      if (path.startsWith('/rate-limited-always')) return reply(429, 'rate_limited', { 'retry-after': '0' });
+      if (path.startsWith('/server-error')) return reply(500, 'rollup_error');
+      if (path.startsWith('/invalid')) return reply(400, 'invalid_payload');
+      if (path.startsWith('/gone')) return reply(404, 'no_service');
+      if (path.startsWith('/archived')) return reply(410, 'channel_is_archived');
+      if (path.startsWith('/hang')) return; // never answers: the client must time out
+      return reply(404, 'not_found');
+    });
+  }
+}
+
+const payload = { text: 'hello', attachments: [{ color: '#2EB67D', fallback: 'hello', blocks: [] }] };
+
+describe('SlackWebhookSender against a loopback webhook receiver', () => {
+  const slack = new FakeSlack();
+  beforeAll(() => slack.start());
+  afterAll(() => slack.stop());
+  beforeEach(() => slack.received.splice(0));
+
+  it('200 ok: posts the payload as JSON once', async () => {
+    const result = await new SlackWebhookSender().send(`${slack.base}/ok/T1/B1/secret`, payload);
+    expect(result).toEqual({ outcome: 'sent', attempts: 1, httpStatus: 200 });
+    expect(slack.received).toHaveLength(1);
+    expect(slack.received[0]).toMatchObject({
+      method: 'POST',
+      path: '/ok/T1/B1/secret',
+      contentType: 'application/json; charset=utf-8',
+    });
+    expect(JSON.parse(slack.received[0].body)).toEqual(payload);
+  });
+
+  it('429 with Retry-After: waits that long, then retries and succeeds', async () => {
+    const result = await new SlackWebhookSender().send(`${slack.base}/rate-limited-once/a`, payload, () => 30_000);
+    expect(result).toEqual({ outcome: 'sent', attempts: 2, httpStatus: 200 });
+    expect(slack.received).toHaveLength(2);
+    expect(slack.received[1].at - slack.received[0].at).toBeGreaterThanOrEqual(950);
+    expect(slack.received[1].body).toBe(slack.received[0].body);
+  });
+
+  it('429 whose Retry-After exceeds the remaining invocation time: no wait, a retryable error', async () => {
+    const started = Date.now();
+    const error = await new SlackWebhookSender()
+      .send(`${slack.base}/rate-limited-long`, payload, () => 10_000)
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TransientDeliveryError);
+    expect((error as TransientDeliveryError).reason).toBe('rate-limited');
+    expect(Date.now() - started).toBeLessThan(2_000);
+    expect(slack.received).toHaveLength(1);
+  });
+
+  it('429 forever: bounded number of retries, then a retryable error', async () => {
+    const error = await new SlackWebhookSender({ maxRateLimitRetries: 2 })
+      .send(`${slack.base}/rate-limited-always`, payload, () => 30_000)
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TransientDeliveryError);
+    expect(slack.received).toHaveLength(3);
+  });
+
+  it('500: not retried in the invocation; throws so Lambda retries', async () => {
+    const error = await new SlackWebhookSender().send(`${slack.base}/server-error`, payload).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TransientDeliveryError);
+    expect(error).toMatchObject({
+      reason: 'server-error',
+      httpStatus: 500,
+      message: 'Slack webhook answered 500 rollup_error',
+    });
+    expect(slack.received).toHaveLength(1);
+  });
+
+  it.each([
+    ['/invalid', 400, 'invalid_payload'],
+    ['/gone', 404, 'no_service'],
+    ['/archived', 410, 'channel_is_archived'],
+  ])('%s: permanent error %s %s is returned, not retried', async (path, status, code) => {
+    const result = await new SlackWebhookSender().send(`${slack.base}${path}`, payload);
+    expect(result).toEqual({ outcome: 'rejected', attempts: 1, httpStatus: status, error: code });
+    expect(slack.received).toHaveLength(1);
+  });
+
+  it('a server that never answers: the per-request timeout fires and the error is retryable', async () => {
+    const started = Date.now();
+    const error = await new SlackWebhookSender({ timeoutMs: 300 })
+      .send(`${slack.base}/hang`, payload)
+      .catch((e: unknown) => e);
+    expect(error).toMatchObject({ name: 'TransientDeliveryError', reason: 'timeout' });
+    expect(Date.now() - started).toBeLessThan(3_000);
+  });
+
+  it('the request timeout is cut to the remaining invocation time', async () => {
+    const started = Date.now();
+    const error = await new SlackWebhookSender({ timeoutMs: 20_000, reserveMs: 100 })
+      .send(`${slack.base}/hang`, payload, () => 500)
+      .catch((e: unknown) => e);
+    expect(error).toMatchObject({ reason: 'timeout' });
+    expect(Date.now() - started).toBeLessThan(3_000);
+  });
+
+  it('connection refused: a retryable network error', async () => {
+    const closed = new FakeSlack();
+    await closed.start();
+    const url = `${closed.base}/ok`;
+    await closed.stop();
+    const error = await new SlackWebhookSender().send(url, payload).catch((e: unknown) => e);
+    expect(error).toMatchObject({
+      name: 'TransientDeliveryError',
+      reason: 'network',
+      message: expect.stringContaining('ECONNREFUSED'),
+    });
+  });
+});
+
+describe('the webhook URL never reaches a log line or an error', () => {
+  const slack = new FakeSlack();
+  beforeAll(() => slack.start());
+  afterAll(() => slack.stop());
+
+  it.each(['/server-error', '/invalid', '/hang', '/refused'])('failure at %s', async (path) => {
+    const secretPart = 'T0SECRET/B0SECRET/XXXXXXXXXXXXsupersecret';
+    let base = slack.base;
+    if (path === '/refused') {
+      const closed = new FakeSlack();
+      await closed.start();
+      base = closed.base;
+      await closed.stop();
+    }
+    const url = `${base}${path}/services/${secretPart}`;
+    const lines: string[] = [];
+    const log = (level: string) => (message: string, extra?: Record<string, unknown>) =>
+      lines.push(JSON.stringify({ level, message, ...extra }));
+    const sender = new SlackWebhookSender({ timeoutMs: 300 });
+    const notifier = new AlertNotifier({
+      config: ROUTES_CONFIG,
+      ports: { webhookUrl: async () => url, send: (u, p, r) => sender.send(u, p, r) },
+      log: { info: log('info'), warn: log('warn'), error: log('error') },
+      metric: () => undefined,
+    });
+    const error = await notifier
+      .handle(snsEvent({ body: fixtureText('cloudwatch-metric-alarm.json') }))
+      .catch((e: unknown) => e);
+    if (error instanceof Error) lines.push(error.message, String(error.stack));
+    expect(lines.some((l) => l.includes('error'))).toBe(true);
+    for (const line of lines) {
+      expect(line).not.toContain(secretPart);
+      expect(line).not.toContain('supersecret');
+      expect(line).not.toContain(url);
+    }
+  });
+});

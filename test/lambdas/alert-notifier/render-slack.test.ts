@@ -1,0 +1,237 @@
+import type { Notification } from '../../../lambdas/alert-notifier/model';
+import { parseInbound } from '../../../lambdas/alert-notifier/parse';
+import { classifyCnpg } from '../../../lambdas/alert-notifier/cnpg';
+import {
+  escapeMrkdwn,
+  notificationTitle,
+  renderSlackMessage,
+  safeMrkdwn,
+  SLACK_LIMITS,
+  STATE_COLORS,
+  type SlackBlock,
+  type SlackPayload,
+} from '../../../lambdas/alert-notifier/render-slack';
+import { fixtureJson, fixtureText, ROUTES_CONFIG, snsMessage } from './helpers';
+
+const base: Notification = {
+  kind: 'cloudwatch-alarm',
+  name: 'orders-db-cpu-high',
+  state: 'ALARM',
+  previousState: 'OK',
+  enteredAlarm: true,
+  severity: 'warning',
+  fields: [],
+  items: [],
+  links: [],
+  tags: {},
+  signals: [],
+};
+
+/** Every piece of text in the payload, for limit and escaping checks. */
+function texts(payload: SlackPayload): string[] {
+  const out = [payload.text];
+  for (const block of payload.attachments[0].blocks) {
+    if ('text' in block && block.text) out.push(block.text.text);
+    if ('fields' in block && block.fields) out.push(...block.fields.map((f) => f.text));
+    if ('elements' in block) out.push(...block.elements.map((e) => e.text));
+  }
+  return out;
+}
+
+function assertWithinSlackLimits(payload: SlackPayload) {
+  const blocks = payload.attachments[0].blocks;
+  expect(blocks.length).toBeLessThanOrEqual(SLACK_LIMITS.blocks);
+  for (const block of blocks as SlackBlock[]) {
+    if (block.type === 'header') expect(block.text.text.length).toBeLessThanOrEqual(150);
+    if (block.type === 'section' && block.text) expect(block.text.text.length).toBeLessThanOrEqual(3000);
+    if (block.type === 'section' && block.fields) {
+      expect(block.fields.length).toBeLessThanOrEqual(10);
+      for (const f of block.fields) expect(f.text.length).toBeLessThanOrEqual(2000);
+    }
+  }
+  expect(payload.text.length).toBeGreaterThan(0);
+  expect(Buffer.byteLength(JSON.stringify(payload))).toBeLessThan(20_000);
+}
+
+describe('titles and wording', () => {
+  it.each<[Partial<Notification>, string]>([
+    [{ state: 'ALARM', previousState: 'OK' }, '🔴 ALARM: orders-db-cpu-high'],
+    [{ state: 'OK', previousState: 'ALARM' }, '✅ Recovered: orders-db-cpu-high'],
+    [{ state: 'OK', previousState: 'INSUFFICIENT_DATA' }, '✅ OK: orders-db-cpu-high'],
+    [{ state: 'INSUFFICIENT_DATA', previousState: 'OK' }, '⚪ Insufficient data: orders-db-cpu-high'],
+    [{ state: 'WARNING' }, '⚠️ Warning: orders-db-cpu-high'],
+    [{ state: 'UNKNOWN', rawState: 'MAINTENANCE' }, '❔ MAINTENANCE: orders-db-cpu-high'],
+    [
+      { state: 'ALARM', cnpg: { signal: 'failover', cluster: 'orders-db' } },
+      '🔴 CNPG failover on cluster orders-db: orders-db-cpu-high',
+    ],
+    [
+      { state: 'OK', previousState: 'ALARM', cnpg: { signal: 'failover', cluster: 'orders-db' } },
+      '✅ Recovered: CNPG failover on cluster orders-db (orders-db-cpu-high)',
+    ],
+    [
+      { state: 'ALARM', cnpg: { signal: 'backup-failed', cluster: 'billing-db' } },
+      '🔴 CNPG backup failure on cluster billing-db: orders-db-cpu-high',
+    ],
+  ])('%j → %s', (patch, title) => {
+    expect(notificationTitle({ ...base, ...patch })).toBe(title);
+  });
+
+  it('recovery fallback text never says "triggered" and reads as recovery', () => {
+    const payload = renderSlackMessage({ ...base, state: 'OK', previousState: 'ALARM', enteredAlarm: false });
+    expect(payload.text).toMatch(/^✅ Recovered: orders-db-cpu-high/);
+    expect(JSON.stringify(payload)).not.toMatch(/triggered/i);
+  });
+
+  it.each(Object.entries(STATE_COLORS))('state %s has attachment colour %s', (state, color) => {
+    expect(renderSlackMessage({ ...base, state: state as Notification['state'] }).attachments[0].color).toBe(color);
+  });
+
+  it('shows previous → new state, account, region and change time as fields', () => {
+    const payload = renderSlackMessage({
+      ...base,
+      account: '123456789012',
+      region: 'eu-west-1',
+      time: '2026-11-21T10:05:07.418Z',
+    });
+    const fields = payload.attachments[0].blocks.find(
+      (b) => b.type === 'section' && 'fields' in b && b.fields,
+    ) as unknown as {
+      fields: { text: string }[];
+    };
+    expect(fields.fields.map((f) => f.text)).toEqual([
+      '*State*\nOK → ALARM',
+      '*Severity*\nwarning',
+      '*Account*\n123456789012',
+      '*Region*\neu-west-1',
+      '*Changed at*\n2026-11-21T10:05:07.418Z',
+    ]);
+  });
+});
+
+describe('mentions', () => {
+  it.each([
+    ['here', true, '<!here> '],
+    ['channel', true, '<!channel> '],
+    ['none', true, ''],
+  ] as const)('mention %s on entering alarm %s', (mention, entered, prefix) => {
+    const payload = renderSlackMessage({ ...base, enteredAlarm: entered }, mention);
+    expect(payload.text.startsWith(`${prefix}🔴`)).toBe(true);
+  });
+
+  it('no payload text can produce a mention or a link: & < > are escaped everywhere', () => {
+    const hostile = '<!channel> <!here> <@U123> <https://evil.example|click> & co';
+    const payload = renderSlackMessage({
+      ...base,
+      name: hostile,
+      description: hostile,
+      reason: hostile,
+      fields: [{ label: hostile, value: hostile }],
+      items: [{ title: hostile, state: 'ALARM', lines: [{ label: hostile, value: hostile }] }],
+      tags: { team: hostile },
+      body: hostile,
+    });
+    for (const t of texts(payload)) {
+      expect(t).not.toMatch(/<!(channel|here)>|<@U|<https/);
+    }
+    expect(JSON.stringify(payload)).toContain('&lt;!channel&gt;');
+  });
+});
+
+describe('limits', () => {
+  it('escape then cut never exceeds the limit nor splits an entity', () => {
+    const raw = '<&>'.repeat(5000);
+    const out = safeMrkdwn(raw, 3000);
+    expect(out.length).toBeLessThanOrEqual(3000);
+    expect(out.endsWith('…')).toBe(true);
+    expect(out.slice(0, -1)).toMatch(/^(&lt;&amp;&gt;)+(&lt;|&lt;&amp;)?$/);
+    expect(escapeMrkdwn('a&b<c>d')).toBe('a&amp;b&lt;c&gt;d');
+  });
+
+  it('huge inputs stay within header, section, field and block limits, well under the size limit', () => {
+    const long = 'x'.repeat(100_000);
+    const payload = renderSlackMessage({
+      ...base,
+      name: long,
+      description: long,
+      reason: long,
+      fields: Array.from({ length: 40 }, (_, i) => ({ label: `f${i}`, value: long })),
+      items: Array.from({ length: 60 }, (_, i) => ({
+        title: `item ${i} ${long}`,
+        state: 'ALARM' as const,
+        lines: [{ label: 'x', value: long }],
+      })),
+      links: Array.from({ length: 20 }, (_, i) => ({ text: `l${i}`, url: `https://example.com/${i}` })),
+      tags: Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`k${i}`, long])),
+      body: long,
+    });
+    assertWithinSlackLimits(payload);
+    const blocks = payload.attachments[0].blocks;
+    expect(blocks.length).toBeLessThan(20);
+    // 10 items listed, the rest counted; links and the context line are still there at the end.
+    expect(texts(payload)).toContain('… and 50 more');
+    expect(texts(payload).some((t) => t.includes('<https://example.com/0|l0>'))).toBe(true);
+    expect(blocks.at(-1)?.type).toBe('context');
+    // Slack rejects blocks whose text adds up to about 13,000 characters (msg_blocks_too_long): stay well under.
+    expect(texts(payload).slice(1).join('').length).toBeLessThan(12_000);
+    expect(Buffer.byteLength(JSON.stringify(payload))).toBeLessThan(16_000);
+    expect(payload.attachments[0].blocks[0]).toEqual({
+      type: 'header',
+      text: { type: 'plain_text', text: expect.stringMatching(/…$/), emoji: true },
+    });
+  });
+
+  it('a code block body cannot close itself early', () => {
+    const payload = renderSlackMessage({ ...base, kind: 'fallback', body: 'a ``` b' });
+    const code = texts(payload).find((t) => t.startsWith('```'));
+    expect(code).toBe('```a `\u200b`` b```');
+  });
+});
+
+describe('every fixture renders within Slack limits', () => {
+  const inputs: [string, () => Notification][] = [
+    ['cloudwatch-metric-alarm', () => parseInbound(snsMessage(fixtureText('cloudwatch-metric-alarm.json')))],
+    ['cloudwatch-metric-math-alarm', () => parseInbound(snsMessage(fixtureText('cloudwatch-metric-math-alarm.json')))],
+    ['cloudwatch-composite-alarm', () => parseInbound(snsMessage(fixtureText('cloudwatch-composite-alarm.json')))],
+    [
+      'eventbridge-alarm',
+      () =>
+        parseInbound({ via: 'eventbridge', event: fixtureJson('eventbridge-alarm-state-change.json'), attributes: {} }),
+    ],
+    [
+      'backup-job-failed',
+      () => parseInbound({ via: 'eventbridge', event: fixtureJson('backup-job-failed.json'), attributes: {} }),
+    ],
+    ['alertmanager-text', () => parseInbound(snsMessage(fixtureText('alertmanager-text.txt')))],
+    ['alertmanager-json', () => parseInbound(snsMessage(fixtureText('alertmanager-json.txt')))],
+    ['ops-event', () => parseInbound(snsMessage(fixtureText('ops-event.json')))],
+    ['fallback', () => parseInbound(snsMessage(fixtureText('unknown-json.json')))],
+  ];
+  it.each(inputs)('%s', (_name, make) => {
+    const payload = renderSlackMessage(classifyCnpg(make(), ROUTES_CONFIG.runbooks), 'here');
+    assertWithinSlackLimits(payload);
+    expect(payload.text.startsWith(payload.attachments[0].fallback.replace(/…$/, ''))).toBe(true);
+  });
+
+  it('the CNPG failover alert renders cluster, runbook link and console-style links as mrkdwn links', () => {
+    const n = classifyCnpg(
+      parseInbound(snsMessage(fixtureText('cloudwatch-metric-math-alarm.json'))),
+      ROUTES_CONFIG.runbooks,
+    );
+    const all = texts(renderSlackMessage(n, 'here'));
+    expect(all).toContain(
+      '*Cluster:* orders-db\nCNPG primary changed: cnpg_pg_replication_in_recovery flipped on an instance of orders-db',
+    );
+    expect(all.some((t) => t.includes('<https://runbooks.example.com/cnpg/failover?cluster=orders-db|Runbook>'))).toBe(
+      true,
+    );
+    expect(
+      all.some((t) =>
+        t.includes(
+          '<https://eu-west-1.console.aws.amazon.com/cloudwatch/home?region=eu-west-1#alarmsV2:alarm/orders-db-replication-role-changed|Open alarm>',
+        ),
+      ),
+    ).toBe(true);
+    expect(all[0].startsWith('<!here> 🔴 CNPG failover on cluster orders-db')).toBe(true);
+  });
+});

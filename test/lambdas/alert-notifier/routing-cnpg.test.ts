@@ -1,0 +1,166 @@
+import { classifyCnpg, cnpgClusterName, detectCnpgSignal, runbookUrl } from '../../../lambdas/alert-notifier/cnpg';
+import type { Notification } from '../../../lambdas/alert-notifier/model';
+import { routeNotification, topicName } from '../../../lambdas/alert-notifier/routing';
+import { ALARMS_TOPIC, OPS_TOPIC, ROUTES_CONFIG } from './helpers';
+
+const base: Notification = {
+  kind: 'cloudwatch-alarm',
+  name: 'some-alarm',
+  state: 'ALARM',
+  previousState: 'OK',
+  enteredAlarm: true,
+  severity: 'warning',
+  fields: [],
+  items: [],
+  links: [],
+  tags: {},
+  signals: [],
+};
+
+describe('routeNotification', () => {
+  const routes = [
+    {
+      name: 'ops-topic',
+      match: { topics: ['platform-ops-ops-events'], severities: ['critical' as const] },
+      mention: 'channel' as const,
+    },
+    ...ROUTES_CONFIG.routes,
+  ];
+  it.each<[string, Partial<Notification>, string | undefined, string, string]>([
+    ['critical → oncall with @here on entering alarm', { severity: 'critical' }, ALARMS_TOPIC, 'oncall', 'here'],
+    [
+      'critical recovery → oncall, no mention',
+      { severity: 'critical', state: 'OK', enteredAlarm: false },
+      ALARMS_TOPIC,
+      'oncall',
+      'none',
+    ],
+    ['team=dba tag → dba', { tags: { team: 'dba' } }, ALARMS_TOPIC, 'dba', 'none'],
+    [
+      'first match wins: critical and team=dba → oncall',
+      { severity: 'critical', tags: { team: 'dba' } },
+      ALARMS_TOPIC,
+      'oncall',
+      'here',
+    ],
+    [
+      'topic AND severity: critical on the ops topic → ops-topic',
+      { severity: 'critical' },
+      OPS_TOPIC,
+      'ops-topic',
+      'channel',
+    ],
+    [
+      'topic AND severity: warning on the ops topic does not match ops-topic',
+      { severity: 'warning' },
+      OPS_TOPIC,
+      'platform',
+      'channel',
+    ],
+    ['nothing matches → default route, its mention on entering alarm', {}, ALARMS_TOPIC, 'platform', 'channel'],
+    [
+      'default route, no mention when not entering alarm',
+      { state: 'INSUFFICIENT_DATA', enteredAlarm: false },
+      ALARMS_TOPIC,
+      'platform',
+      'none',
+    ],
+    ['no topic (direct EventBridge) → default', {}, undefined, 'platform', 'channel'],
+  ])('%s', (_name, patch, topic, route, mention) => {
+    const decision = routeNotification({ ...base, ...patch }, topic, routes, 'platform');
+    expect(decision.route).toBe(route);
+    expect(decision.mention).toBe(mention);
+  });
+
+  it('a route with no criteria never matches by itself (only as the default)', () => {
+    const decision = routeNotification(
+      base,
+      ALARMS_TOPIC,
+      [{ name: 'catch-all', match: {}, mention: 'here' }, ...ROUTES_CONFIG.routes],
+      'platform',
+    );
+    expect(decision.route).toBe('platform');
+  });
+
+  it('topic name from ARN', () => {
+    expect(topicName(ALARMS_TOPIC)).toBe('platform-ops-alarms');
+    expect(topicName(undefined)).toBeUndefined();
+  });
+});
+
+describe('CNPG classification', () => {
+  it.each<[string, Partial<Notification>, string | undefined]>([
+    ['replication role metric', { signals: ['cnpg_pg_replication_in_recovery'] }, 'failover'],
+    [
+      'Kubernetes FailingOver event reason',
+      { signals: ["FailingOver: Current primary isn't healthy, initiating a failover from orders-db-1"] },
+      'failover',
+    ],
+    ['FailoverTarget event', { reason: 'FailoverTarget: Failing over from orders-db-1 to orders-db-2' }, 'failover'],
+    ['HA critical chart rule', { name: 'CNPGClusterHACritical' }, 'failover'],
+    ['generic "failover" with CNPG context', { name: 'postgres orders failover' }, 'failover'],
+    ['generic "failover" without CNPG context (e.g. RDS) is not CNPG', { name: 'rds-failover-event' }, undefined],
+    [
+      'LastBackupFailed condition',
+      { reason: 'Cluster condition LastBackupSucceeded=False reason LastBackupFailed' },
+      'backup-failed',
+    ],
+    [
+      'in-core failed-backup metric',
+      { signals: ['cnpg_collector_last_failed_backup_timestamp > cnpg_collector_last_available_backup_timestamp'] },
+      'backup-failed',
+    ],
+    [
+      'barman plugin failed-backup metric',
+      { signals: ['barman_cloud_cloudnative_pg_io_last_failed_backup_timestamp'] },
+      'backup-failed',
+    ],
+    ['WAL archiving rule', { name: 'LastFailedArchiveTime' }, 'backup-failed'],
+    ['archiver failures metric', { signals: ['cnpg_pg_stat_archiver_failed_count'] }, 'backup-failed'],
+    [
+      'generic "backup failed" with a CNPG cluster label',
+      { name: 'backup failed', tags: { cnpg_io_cluster: 'x' } },
+      'backup-failed',
+    ],
+    [
+      'AWS Backup job failure is never a CNPG backup failure',
+      { kind: 'backup-job', name: 'Backup job failed: postgres volume' },
+      undefined,
+    ],
+    [
+      'backup-pruner stale-backup ops event',
+      { kind: 'ops-event', severity: 'critical', tags: { source: 'backup-pruner', kind: 'backup-stale' } },
+      'backup-failed',
+    ],
+    [
+      'backup-pruner info ops event is not a failure',
+      { kind: 'ops-event', severity: 'info', tags: { source: 'backup-pruner', kind: 'backup-fresh' } },
+      undefined,
+    ],
+    ['plain CPU alarm', { name: 'orders-api-cpu', signals: ['CPUUtilization'] }, undefined],
+  ])('%s → %s', (_name, patch, signal) => {
+    expect(detectCnpgSignal({ ...base, ...patch })).toBe(signal);
+  });
+
+  it.each<[string, Partial<Notification>, string | undefined]>([
+    ['cnpg_io_cluster label', { tags: { cnpg_io_cluster: 'orders-db', cluster: 'prod-eks' } }, 'orders-db'],
+    ['cnpg-cluster alarm tag', { tags: { 'cnpg-cluster': 'orders-db' } }, 'orders-db'],
+    ['dimension', { dimensions: { cnpg_io_cluster: 'billing-db' } }, 'billing-db'],
+    ['pod label', { tags: { pod: 'orders-db-3' } }, 'orders-db'],
+    ['event text', { signals: ['Failing over from orders-db-1 to orders-db-2'] }, 'orders-db'],
+    ['ops event target', { dimensions: { target: 'orders-db' } }, 'orders-db'],
+    ['nothing', {}, undefined],
+  ])('cluster from %s', (_name, patch, cluster) => {
+    expect(cnpgClusterName({ ...base, ...patch })).toBe(cluster);
+  });
+
+  it('runbook template gets the URL-encoded cluster; no template, no link', () => {
+    expect(runbookUrl('https://r.example/{cluster}?c={cluster}', 'a b')).toBe('https://r.example/a%20b?c=a%20b');
+    const n = classifyCnpg(
+      { ...base, signals: ['cnpg_pg_replication_in_recovery'], tags: { cnpg_io_cluster: 'db' } },
+      {},
+    );
+    expect(n.cnpg).toEqual({ signal: 'failover', cluster: 'db' });
+    expect(n.links).toEqual([]);
+  });
+});

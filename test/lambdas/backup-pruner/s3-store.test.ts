@@ -1,0 +1,202 @@
+import {
+  DeleteObjectsCommand,
+  GetObjectCommand,
+  ListObjectVersionsCommand,
+  ListObjectsV2Command,
+  S3Client,
+  S3ServiceException,
+} from '@aws-sdk/client-s3';
+import { mockClient } from 'aws-sdk-client-mock';
+import 'aws-sdk-client-mock-jest';
+import { S3ObjectStore } from '../../../lambdas/backup-pruner/s3-store';
+
+const s3 = mockClient(S3Client);
+const noSleep = async () => undefined;
+const store = (opts = {}) =>
+  new S3ObjectStore(new S3Client({ region: 'us-east-1' }), 'bkt', { sleep: noSleep, ...opts });
+const keys = (n: number, prefix = 'k') => Array.from({ length: n }, (_, i) => `${prefix}${String(i).padStart(5, '0')}`);
+
+beforeEach(() => s3.reset());
+
+describe('S3ObjectStore.listPages', () => {
+  it('follows continuation tokens over every page', async () => {
+    s3.on(ListObjectsV2Command)
+      .resolvesOnce({ Contents: [{ Key: 'a', Size: 1 }], IsTruncated: true, NextContinuationToken: 't1' })
+      .resolvesOnce({ Contents: [{ Key: 'b', Size: 2 }], IsTruncated: true, NextContinuationToken: 't2' })
+      .resolvesOnce({ Contents: [{ Key: 'c', Size: 3 }], IsTruncated: false });
+    const st = store();
+    const seen: string[] = [];
+    for await (const page of st.listPages('p/')) seen.push(...page.map((o) => o.key));
+    expect(seen).toEqual(['a', 'b', 'c']);
+    expect(s3).toHaveReceivedCommandTimes(ListObjectsV2Command, 3);
+    expect(s3.commandCalls(ListObjectsV2Command)[1].args[0].input).toMatchObject({
+      Bucket: 'bkt',
+      Prefix: 'p/',
+      ContinuationToken: 't1',
+    });
+    expect(st.requests.list).toBe(3);
+  });
+
+  it('refuses a truncated page without a continuation token (a partial listing decides nothing)', async () => {
+    s3.on(ListObjectsV2Command).resolves({ Contents: [{ Key: 'a', Size: 1 }], IsTruncated: true });
+    const consume = async () => {
+      for await (const _page of store().listPages('p/')) void _page;
+    };
+    await expect(consume()).rejects.toThrow(/truncated but gave no continuation token/);
+  });
+});
+
+describe('S3ObjectStore.deleteKeys', () => {
+  it('sends batches of at most 1000 keys in Quiet mode', async () => {
+    s3.on(DeleteObjectsCommand).resolves({});
+    const st = store();
+    const out = await st.deleteKeys(keys(2500));
+    expect(out.deleted).toBe(2500);
+    expect(out.errors).toEqual([]);
+    expect(s3).toHaveReceivedCommandTimes(DeleteObjectsCommand, 3);
+    const sizes = s3.commandCalls(DeleteObjectsCommand).map((c) => c.args[0].input.Delete?.Objects?.length);
+    expect(sizes).toEqual([1000, 1000, 500]);
+    expect(s3.commandCalls(DeleteObjectsCommand)[0].args[0].input.Delete?.Quiet).toBe(true);
+  });
+
+  it('reads per-key errors from a 200 reply and reports them without failing the others', async () => {
+    s3.on(DeleteObjectsCommand).resolves({
+      Errors: [{ Key: 'k00001', Code: 'AccessDenied', Message: 'Access Denied' }],
+    });
+    const out = await store().deleteKeys(keys(3));
+    expect(out.deleted).toBe(2);
+    expect([...out.deletedKeys]).toEqual(['k00000', 'k00002']);
+    expect(out.errors).toEqual([
+      {
+        key: 'k00001',
+        code: 'AccessDenied',
+        versionId: undefined,
+        message: expect.stringMatching(/Access Denied \(missing s3:DeleteObject/),
+      },
+    ]);
+  });
+
+  it('retries keys that failed with a retryable code, then reports what still fails', async () => {
+    s3.on(DeleteObjectsCommand)
+      .resolvesOnce({
+        Errors: [
+          { Key: 'k00000', Code: 'SlowDown' },
+          { Key: 'k00001', Code: 'InternalError' },
+        ],
+      })
+      .resolvesOnce({ Errors: [{ Key: 'k00001', Code: 'InternalError' }] })
+      .resolves({ Errors: [{ Key: 'k00001', Code: 'InternalError' }] });
+    const out = await store({ keyAttempts: 3 }).deleteKeys(keys(3));
+    const calls = s3.commandCalls(DeleteObjectsCommand).map((c) => c.args[0].input.Delete?.Objects?.map((o) => o.Key));
+    expect(calls).toEqual([['k00000', 'k00001', 'k00002'], ['k00000', 'k00001'], ['k00001']]);
+    expect(out.deleted).toBe(2);
+    expect(out.errors.map((e) => [e.key, e.code])).toEqual([['k00001', 'InternalError']]);
+  });
+
+  it('a whole-request failure fails every key of that batch only', async () => {
+    s3.on(DeleteObjectsCommand)
+      .rejectsOnce(new S3ServiceException({ name: 'AccessDenied', $fault: 'client', $metadata: {}, message: 'denied' }))
+      .resolves({});
+    const out = await store().deleteKeys(keys(1500));
+    expect(out.deleted).toBe(500);
+    expect(out.errors).toHaveLength(1000);
+    expect(out.errors[0]).toMatchObject({
+      key: 'k00000',
+      code: 'AccessDenied',
+      message: 'DeleteObjects failed: denied',
+    });
+  });
+
+  it('switches to Content-MD5 and resends when the store rejects the default checksum', async () => {
+    s3.on(DeleteObjectsCommand)
+      .rejectsOnce(
+        new S3ServiceException({
+          name: 'MissingContentMD5',
+          $fault: 'client',
+          $metadata: {},
+          message: 'Missing required header for this request: Content-Md5',
+        }),
+      )
+      .resolves({});
+    const st = store();
+    const out = await st.deleteKeys(keys(10));
+    expect(out.deleted).toBe(10);
+    expect(st.usingContentMd5).toBe(true);
+    expect(s3).toHaveReceivedCommandTimes(DeleteObjectsCommand, 2);
+  });
+
+  it('stops between batches when told to, reporting what was not attempted', async () => {
+    s3.on(DeleteObjectsCommand).resolves({});
+    let batches = 0;
+    const out = await store().deleteKeys(keys(3500), () => batches++ >= 2);
+    expect(out.deleted).toBe(2000);
+    expect(out.notAttempted).toBe(1500);
+  });
+});
+
+describe('S3ObjectStore.purgeVersions', () => {
+  it('deletes every version and delete marker of the selected keys, and reports Object Lock refusals per key', async () => {
+    s3.on(ListObjectVersionsCommand)
+      .resolvesOnce({
+        Versions: [
+          { Key: 'p/a', VersionId: 'a1' },
+          { Key: 'p/a', VersionId: 'a2' },
+          { Key: 'p/keep', VersionId: 'k1' },
+        ],
+        IsTruncated: true,
+        NextKeyMarker: 'p/a',
+        NextVersionIdMarker: 'a2',
+      })
+      .resolvesOnce({
+        DeleteMarkers: [{ Key: 'p/a', VersionId: 'm1' }],
+        Versions: [{ Key: 'p/b', VersionId: 'b1' }],
+        IsTruncated: false,
+      });
+    s3.on(DeleteObjectsCommand).resolves({
+      Errors: [
+        {
+          Key: 'p/b',
+          VersionId: 'b1',
+          Code: 'AccessDenied',
+          Message: 'Access Denied because object protected by object lock.',
+        },
+      ],
+    });
+    const st = store();
+    const out = await st.purgeVersions('p/', (k) => k === 'p/a' || k === 'p/b');
+    expect(s3.commandCalls(ListObjectVersionsCommand)[1].args[0].input).toMatchObject({
+      Bucket: 'bkt',
+      Prefix: 'p/',
+      KeyMarker: 'p/a',
+      VersionIdMarker: 'a2',
+    });
+    const sent = s3.commandCalls(DeleteObjectsCommand).flatMap((c) => c.args[0].input.Delete?.Objects ?? []);
+    expect(sent).toEqual([
+      { Key: 'p/a', VersionId: 'a1' },
+      { Key: 'p/a', VersionId: 'a2' },
+      { Key: 'p/b', VersionId: 'b1' },
+      { Key: 'p/a', VersionId: 'm1' },
+    ]);
+    expect(out.deleted).toBe(3);
+    expect(out.errors).toEqual([
+      {
+        key: 'p/b',
+        versionId: 'b1',
+        code: 'AccessDenied',
+        message: expect.stringMatching(/object lock.*\(Object Lock retention or legal hold/i),
+      },
+    ]);
+  });
+});
+
+describe('S3ObjectStore.getText', () => {
+  it('reads a manifest and refuses one that is too large', async () => {
+    // The port only uses transformToString, which is all this stand-in for the SDK stream provides.
+    const body = (text: string) => ({ transformToString: async () => text }) as never;
+    s3.on(GetObjectCommand, { Key: 'small' }).resolves({ Body: body('status=DONE\n'), ContentLength: 12 });
+    s3.on(GetObjectCommand, { Key: 'big' }).resolves({ Body: body('x'), ContentLength: 5_000_000 });
+    const st = store();
+    await expect(st.getText('small')).resolves.toBe('status=DONE\n');
+    await expect(st.getText('big')).rejects.toThrow(/5000000 bytes, more than the 1048576/);
+  });
+});

@@ -1,0 +1,106 @@
+import { PrefixPlanner } from '../../../lambdas/backup-pruner/prefix-plan';
+import { parseRetention, windowStart } from '../../../lambdas/backup-pruner/retention';
+import {
+  parseVeleroManifest,
+  planVeleroRetention,
+  type VeleroBackupFolder,
+} from '../../../lambdas/backup-pruner/velero-plan';
+import { DAY, NOW } from './fixtures';
+
+const manifest = (expiration: string | undefined, phase = 'Completed') =>
+  JSON.stringify({
+    apiVersion: 'velero.io/v1',
+    kind: 'Backup',
+    metadata: { name: 'x' },
+    status: { phase, ...(expiration ? { expiration } : {}) },
+  });
+
+const veleroFolder = (name: string, text: string | undefined): VeleroBackupFolder => {
+  const base = `velero/backups/${name}/`;
+  const objects = [`${name}.tar.gz`, `${name}-logs.gz`, ...(text !== undefined ? ['velero-backup.json'] : [])].map(
+    (f) => ({ key: base + f, size: 10 }),
+  );
+  return { name, objects, manifest: text === undefined ? undefined : parseVeleroManifest(text) };
+};
+
+const daysAgo = (d: number) => new Date(NOW.getTime() - d * DAY).toISOString();
+
+describe('planVeleroRetention', () => {
+  it.each([
+    ['not expired yet', manifest(daysAgo(-5)), 'keep', /not expired/],
+    ['expired within the grace', manifest(daysAgo(3)), 'keep', /within the 7-day grace/],
+    ['expired exactly at the grace edge', manifest(daysAgo(7)), 'keep', /within the 7-day grace/],
+    ['expired longer ago than the grace', manifest(daysAgo(8)), 'delete', /more than the 7-day grace/],
+    ['no expiration', manifest(undefined), 'keep', /never expires/],
+    ['unparseable manifest', '{"kind": "Backup", ', 'keep', /unreadable: not JSON/],
+    ['not a Backup', JSON.stringify({ kind: 'Restore' }), 'keep', /not "Backup"/],
+    ['bad expiration', JSON.stringify({ kind: 'Backup', status: { expiration: 'soon' } }), 'keep', /not a timestamp/],
+    ['no manifest', undefined, 'keep', /no velero-backup.json/],
+  ])('%s → %s', (_name, text, action, reason) => {
+    const plan = planVeleroRetention({ folders: [veleroFolder('b1', text)], now: NOW, graceDays: 7 });
+    expect(plan.backups[0].action).toBe(action);
+    expect(plan.backups[0].reason).toMatch(reason);
+    expect(plan.deletions.length).toBe(action === 'delete' ? 1 : 0);
+  });
+
+  it('deletes data objects first and velero-backup.json last', () => {
+    const plan = planVeleroRetention({ folders: [veleroFolder('old', manifest(daysAgo(30)))], now: NOW, graceDays: 7 });
+    expect(plan.deletions).toEqual([
+      {
+        id: 'old',
+        dataKeys: ['velero/backups/old/old.tar.gz', 'velero/backups/old/old-logs.gz'],
+        manifestKey: 'velero/backups/old/velero-backup.json',
+        bytes: 30,
+      },
+    ]);
+  });
+
+  it('one bad manifest does not stop the others', () => {
+    const plan = planVeleroRetention({
+      folders: [veleroFolder('a', 'garbage'), veleroFolder('b', manifest(daysAgo(30)))],
+      now: NOW,
+      graceDays: 7,
+    });
+    expect(plan.backups.map((b) => b.action)).toEqual(['keep', 'delete']);
+    expect(plan.warnings).toHaveLength(1);
+  });
+});
+
+describe('PrefixPlanner', () => {
+  const obj = (name: string, days: number) => ({
+    key: `dumps/${name}`,
+    size: 100,
+    lastModified: new Date(NOW.getTime() - days * DAY),
+  });
+  const plan = (objects: ReturnType<typeof obj>[], keepLast: number, maxKeys = 1000) => {
+    const planner = new PrefixPlanner(windowStart(NOW, parseRetention('14d')), keepLast, maxKeys);
+    objects.forEach((o) => planner.add(o));
+    return planner.result('14d');
+  };
+
+  it('deletes objects older than the retention', () => {
+    const r = plan([obj('a', 30), obj('b', 20), obj('c', 10), obj('d', 5), obj('e', 1)], 2);
+    expect(r.deleteKeys).toEqual(['dumps/a', 'dumps/b']);
+    expect(r).toMatchObject({ objectsToDelete: 2, bytesToFree: 200, total: 5, keptInsideRetention: 3 });
+  });
+
+  it('always keeps the newest keepLast even when they are all old', () => {
+    const r = plan([obj('e', 50), obj('a', 90), obj('c', 70), obj('d', 60), obj('b', 80)], 3);
+    expect(r.deleteKeys).toEqual(['dumps/a', 'dumps/b']);
+    expect(
+      r.backups
+        .filter((b) => b.action === 'keep')
+        .map((b) => b.id)
+        .sort(),
+    ).toEqual(['dumps/c', 'dumps/d', 'dumps/e']);
+    expect(r.backups.find((b) => b.id === 'dumps/c')?.reason).toMatch(/newest 3 \(keepLast\)/);
+  });
+
+  it('counts beyond maxKeys without holding the keys', () => {
+    const objects = Array.from({ length: 50 }, (_, i) => obj(`o${String(i).padStart(2, '0')}`, 100 + i));
+    const r = plan(objects, 3, 10);
+    expect(r.objectsToDelete).toBe(47);
+    expect(r.deleteKeys).toHaveLength(10);
+    expect(r.keysTruncated).toBe(true);
+  });
+});
