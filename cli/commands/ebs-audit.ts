@@ -118,14 +118,16 @@ export function renderAuditTable(result: AuditRunOutput): string {
             account: a.account,
             volumes: a.volumes,
             GiB: a.sizeGiB,
-            'USD/month': a.monthlyCostUsd.toFixed(2),
+            'USD/month': a.monthlyCostUsd
+              .toFixed(2)
+              .padStart(Math.max(...s.perAccount.map((x) => x.monthlyCostUsd.toFixed(2).length))),
             unpriced: a.unpriced,
           })),
           ['account', 'volumes', 'GiB', 'USD/month', 'unpriced'],
         ),
     );
   }
-  lines.push(`Audited ${s.auditedScopes} account/region pair(s). Prices: list prices as of ${s.prices.asOf}.\n`);
+  lines.push(`\nAudited ${s.auditedScopes} account/region pair(s). Prices: list prices as of ${s.prices.asOf}.\n`);
   if (result.notAudited.length > 0) {
     lines.push(`\nNOT audited (${result.notAudited.length}):\n`);
     lines.push(
