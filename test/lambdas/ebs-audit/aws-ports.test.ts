@@ -187,7 +187,7 @@ describe('lastIdleDatapoints', () => {
     expect(calls[0].ScanBy).toBe('TimestampDescending');
   });
 
-  test('exactly 500 volumes → one call; none → no call', async () => {
+  test('exactly 500 volumes → one call; none → no call; 501 → two calls', async () => {
     cwMock.on(GetMetricDataCommand).resolves({ MetricDataResults: [] });
     const client = new CloudWatchClient({ region: 'us-east-1' });
     await lastIdleDatapoints(
@@ -198,6 +198,12 @@ describe('lastIdleDatapoints', () => {
     expect(cwMock).toHaveReceivedCommandTimes(GetMetricDataCommand, 1);
     await lastIdleDatapoints(client, [], now);
     expect(cwMock).toHaveReceivedCommandTimes(GetMetricDataCommand, 1);
+    await lastIdleDatapoints(
+      client,
+      Array.from({ length: 501 }, (_, i) => `vol-${i}`),
+      now,
+    );
+    expect(cwMock).toHaveReceivedCommandTimes(GetMetricDataCommand, 3); // 501 volumes: 2 more calls (500 + 1)
   });
 
   test('a Forbidden result fails the batch instead of passing as "no data"', async () => {
