@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { registerAlertNotifierCommand } from './commands/alert-notifier';
 import { registerBackupPrunerCommand } from './commands/backup-pruner';
 import { registerConfigCommand } from './commands/config';
+import { registerEbsAuditCommand } from './commands/ebs-audit';
 
 /**
  * The operator CLI: `npx platform-ops <command> [options]`. Every job's subcommand drives the same core and ports
@@ -17,6 +18,7 @@ export function buildProgram(): Command {
   // Job subcommands register here, one line each.
   registerAlertNotifierCommand(program);
   registerBackupPrunerCommand(program);
+  registerEbsAuditCommand(program);
 
   return program;
 }

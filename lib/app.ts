@@ -1,7 +1,10 @@
 import { type App, Tags } from 'aws-cdk-lib';
 import type { PlatformOpsConfig } from './config';
+import { ebsAuditFunctionRoleName } from './config/ebs-audit';
 import { AlertingStack } from './stacks/alerting-stack';
 import { BackupPrunerStack } from './stacks/backup-pruner-stack';
+import { EbsAuditMemberRoleStack } from './stacks/ebs-audit-member-role-stack';
+import { EbsAuditStack } from './stacks/ebs-audit-stack';
 
 export interface PlatformOpsStacks {
   readonly alerting: AlertingStack;
@@ -31,6 +34,26 @@ export function buildPlatformOps(app: App, config: PlatformOpsConfig): PlatformO
       ...common,
       opsTopic,
       description: 'platform-ops: backup-pruner (barman/Velero retention, backup freshness alarms)',
+    });
+  }
+
+  // ebs-audit
+  if (config.jobs.ebsAudit?.enabled) {
+    const ebsAudit = config.jobs.ebsAudit;
+    new EbsAuditStack(app, `${config.name}-ebs-audit`, {
+      ...common,
+      opsTopic,
+      description: 'platform-ops: weekly audit of unattached EBS volumes across accounts and regions',
+    });
+    // Deployed into member accounts (StackSets), so no env: the audit account comes from config or a parameter.
+    new EbsAuditMemberRoleStack(app, `${config.name}-ebs-audit-member-role`, {
+      analyticsReporting: false,
+      description: 'platform-ops: role the ebs-audit function assumes in a member account',
+      auditAccountId: config.env.account,
+      auditRoleName: ebsAuditFunctionRoleName(config.name),
+      memberRoleName: ebsAudit.memberRoleName,
+      externalId: ebsAudit.externalId,
+      actions: ebsAudit.actions,
     });
   }
 

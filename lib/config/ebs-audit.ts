@@ -1,6 +1,30 @@
 import { z } from 'zod';
 import { awsAccountId, awsRegion, functionOverrides, resourceName, scheduleExpression } from './common';
 
+/**
+ * The tag the audit writes on volumes it has marked for deletion; its value is the UTC date (YYYY-MM-DD) from which
+ * the volume may be deleted. The IAM policies of both stacks condition every tag/snapshot/delete permission on it.
+ */
+export const EBS_AUDIT_MARK_TAG_KEY = 'platform-ops:ebs-audit:delete-after';
+/** Tag put on snapshots taken before a delete, naming the volume they came from (also an IAM condition). */
+export const EBS_AUDIT_SNAPSHOT_SOURCE_TAG_KEY = 'platform-ops:ebs-audit:source-volume';
+
+/** Name of the audit function's execution role: deterministic so member-account trust policies can name it. */
+export function ebsAuditFunctionRoleName(suiteName: string): string {
+  return `${suiteName}-ebs-audit-function`;
+}
+
+const actionsDefaults = {
+  mark: false,
+  delete: false,
+  graceDays: 14,
+  snapshotBeforeDelete: true,
+  protectedAccounts: [],
+  maxMarksPerRun: 500,
+  maxDeletesPerRun: 20,
+  dryRun: true,
+};
+
 export const ebsAuditConfig = z
   .strictObject({
     enabled: z.boolean(),
@@ -12,46 +36,47 @@ export const ebsAuditConfig = z
     /** Role assumed in member accounts (deployed by EbsAuditMemberRoleStack). */
     memberRoleName: resourceName.default('platform-ops-ebs-audit'),
     /** ExternalId required by the member role's trust policy (a confused-deputy guard, not a secret). */
-    externalId: z.string().min(2).max(1224).optional(),
-    /** Tags whose value names the owner, first match wins. */
-    ownerTags: z.array(z.string().min(1)).default(['owner', 'team', 'OwnerContact']),
-    /** Volumes carrying this tag are reported as excluded and never acted on. */
+    externalId: z
+      .string()
+      .regex(/^[\w+=,.@:/-]{2,1224}$/, 'must be 2-1224 letters, digits or any of +=,.@:/-')
+      .optional(),
+    /** Tags whose value names the owner, first match wins (keys compared case-insensitively). */
+    ownerTags: z.array(z.string().min(1).max(128)).default(['owner', 'team', 'OwnerContact']),
+    /** Volumes carrying this tag (value compared case-insensitively) are reported as excluded and never acted on. */
     excludeTag: z
-      .strictObject({ key: z.string().min(1), value: z.string() })
+      .strictObject({ key: z.string().min(1).max(128), value: z.string().max(256) })
       .default({ key: 'audit:keep', value: 'true' }),
-    /** Parallel account×region scans. */
-    concurrency: z.number().int().min(1).max(64).default(8),
+    /** Account×region scans in flight at once (each region is a separate EC2 throttling bucket). */
+    concurrency: z.number().int().min(1).max(64).default(16),
     report: z
       .strictObject({
         prefix: z
           .string()
-          .refine((p) => p === '' || p.endsWith('/'), 'must be empty or end with "/"')
+          .regex(/^([a-zA-Z0-9!_.*'()-]+\/)*$/, 'must be empty or "/"-terminated folders of safe characters')
           .default('ebs-audit/'),
         expireAfterDays: z.number().int().min(1).default(400),
       })
       .default({ prefix: 'ebs-audit/', expireAfterDays: 400 }),
     actions: z
       .strictObject({
-        /** Tag unexcluded volumes with a deletion date; unmark re-attached ones. */
+        /** Tag unexcluded volumes with a deletion date; remove the tag from volumes that were re-attached. */
         mark: z.boolean().default(false),
         /** Delete marked volumes past their date. Requires mark. */
         delete: z.boolean().default(false),
-        graceDays: z.number().int().min(1).default(14),
+        /** Days between marking and the earliest deletion. */
+        graceDays: z.number().int().min(1).max(365).default(14),
+        /** Take a snapshot and wait for it to complete before deleting. */
         snapshotBeforeDelete: z.boolean().default(true),
+        /** Accounts in which nothing is ever marked or deleted (they are still audited). */
         protectedAccounts: z.array(awsAccountId).default([]),
+        /** At most this many tag changes (marks plus unmarks) per run. */
+        maxMarksPerRun: z.number().int().min(1).max(10_000).default(500),
+        /** At most this many deletions per run, across all accounts and regions. */
         maxDeletesPerRun: z.number().int().min(1).max(1000).default(20),
-        /** Dry-run unless set to false. */
+        /** Dry-run unless set to false: the plan is computed and reported, nothing is changed. */
         dryRun: z.boolean().default(true),
       })
-      .default({
-        mark: false,
-        delete: false,
-        graceDays: 14,
-        snapshotBeforeDelete: true,
-        protectedAccounts: [],
-        maxDeletesPerRun: 20,
-        dryRun: true,
-      }),
+      .default(actionsDefaults),
     function: functionOverrides.default({}),
   })
   .superRefine((cfg, ctx) => {
@@ -62,6 +87,12 @@ export const ebsAuditConfig = z
         message: 'requires actions.mark: only marked volumes past their date are deleted',
       });
     }
+    const tags = cfg.ownerTags.map((t) => t.toLowerCase());
+    tags.forEach((t, i) => {
+      if (tags.indexOf(t) !== i)
+        ctx.addIssue({ code: 'custom', path: ['ownerTags', i], message: `duplicate owner tag "${cfg.ownerTags[i]}"` });
+    });
   });
 
 export type EbsAuditConfig = z.infer<typeof ebsAuditConfig>;
+export type EbsAuditActionsConfig = EbsAuditConfig['actions'];

@@ -1,0 +1,140 @@
+/**
+ * The whole job for one run, shared by the Lambda handler and tests: audit → plan → write the report → act (when
+ * enabled; dry-run unless configured otherwise) → one ops event. The handler only supplies clients, time and context.
+ */
+import type { S3Client } from '@aws-sdk/client-s3';
+import { EBS_AUDIT_MARK_TAG_KEY, type EbsAuditConfig } from '../../lib/config/ebs-audit';
+import type { OpsEventInput } from '../shared/ops-event';
+import { planActions, type ActionPlan } from './actions';
+import { countOutcomes, executePlan, type ActionResult } from './actions-run';
+import { CredentialCache, runAudit, type AuditRunOutput } from './audit-run';
+import type { AuditClientFactory } from './aws-ports';
+import {
+  buildAuditOpsEvent,
+  buildJsonReport,
+  coverageGapsToCsv,
+  reportKeys,
+  summarizeAudit,
+  volumesToCsv,
+  type AuditSummary,
+} from './report';
+import { putReportObject } from './report-store';
+import type { ClassificationRules } from './volumes';
+
+export interface JobContext {
+  readonly runId: string;
+  readonly now: Date;
+  readonly clock: () => Date;
+  readonly homeAccount: string;
+  readonly homeRegion: string;
+  readonly reportBucket: string;
+  /** Milliseconds left before the function must wrap up (reporting reserve already subtracted). */
+  readonly remainingMs: () => number;
+}
+
+export interface JobOutcome {
+  readonly audit: AuditRunOutput;
+  readonly summary: AuditSummary;
+  readonly plan?: ActionPlan;
+  readonly actionResults?: readonly ActionResult[];
+  readonly keys: ReturnType<typeof reportKeys>;
+  readonly event: OpsEventInput;
+}
+
+export function classificationRules(config: EbsAuditConfig): ClassificationRules {
+  return { ownerTags: config.ownerTags, excludeTag: config.excludeTag, markTagKey: EBS_AUDIT_MARK_TAG_KEY };
+}
+
+export async function runEbsAuditJob(
+  config: EbsAuditConfig,
+  deps: { readonly factory: AuditClientFactory; readonly s3: S3Client },
+  ctx: JobContext,
+): Promise<JobOutcome> {
+  const rules = classificationRules(config);
+  const credentials = new CredentialCache();
+  const audit = await runAudit(
+    deps.factory,
+    {
+      runId: ctx.runId,
+      now: ctx.now,
+      clock: ctx.clock,
+      homeAccount: ctx.homeAccount,
+      homeRegion: ctx.homeRegion,
+      accounts: config.accounts,
+      regions: config.regions,
+      memberRoleName: config.memberRoleName,
+      externalId: config.externalId,
+      rules,
+      concurrency: config.concurrency,
+      scanMarked: config.actions.mark,
+      shouldStop: () => ctx.remainingMs() <= 0,
+    },
+    credentials,
+  );
+  const summary = summarizeAudit(audit);
+  const plan = config.actions.mark
+    ? planActions({
+        volumes: audit.volumes,
+        markedElsewhere: audit.markedElsewhere,
+        config: config.actions,
+        now: ctx.now,
+      })
+    : undefined;
+
+  // The report (with the plan) is written before anything is changed.
+  const keys = reportKeys(config.report.prefix, ctx.now);
+  await putReportObject(deps.s3, ctx.reportBucket, keys.csv, volumesToCsv(audit.volumes), 'text/csv; charset=utf-8');
+  await putReportObject(
+    deps.s3,
+    ctx.reportBucket,
+    keys.json,
+    buildJsonReport(audit, plan ? { actionPlan: plan } : {}),
+    'application/json',
+  );
+  if (audit.notAudited.length > 0)
+    await putReportObject(
+      deps.s3,
+      ctx.reportBucket,
+      keys.notAuditedCsv,
+      coverageGapsToCsv(audit.notAudited),
+      'text/csv; charset=utf-8',
+    );
+
+  let actionResults: ActionResult[] | undefined;
+  if (plan) {
+    actionResults = await executePlan(plan, deps.factory, credentials, {
+      markTagKey: rules.markTagKey,
+      excludeTag: rules.excludeTag,
+      runId: ctx.runId,
+      clock: ctx.clock,
+      secondsLeft: () => Math.floor(ctx.remainingMs() / 1000),
+    });
+    await putReportObject(
+      deps.s3,
+      ctx.reportBucket,
+      keys.actionsJson,
+      JSON.stringify({ runId: ctx.runId, dryRun: plan.dryRun, plan, results: actionResults }, null, 2),
+      'application/json',
+    );
+  }
+
+  const actionsDetail =
+    plan && actionResults
+      ? {
+          dryRun: plan.dryRun,
+          planned: { mark: plan.mark.length, unmark: plan.unmark.length, delete: plan.delete.length },
+          skipped: plan.skipped.length,
+          pendingMarks: plan.pendingCount,
+          outcomes: countOutcomes(actionResults),
+          failed: actionResults.filter((r) => r.outcome === 'failed').slice(0, 20),
+          report: keys.actionsJson,
+        }
+      : undefined;
+  const event = buildAuditOpsEvent(
+    summary,
+    { bucket: ctx.reportBucket, csvKey: keys.csv, jsonKey: keys.json },
+    actionsDetail,
+  );
+  const anyFailed = actionResults?.some((r) => r.outcome === 'failed') ?? false;
+  return { audit, summary, plan, actionResults, keys, event: anyFailed ? { ...event, severity: 'warning' } : event };
+}

@@ -1,0 +1,305 @@
+/**
+ * The audit report: RFC 4180 CSV for people, JSON for machines, and the summary the ops event carries. Pure.
+ */
+import type { OpsEventInput } from '../shared/ops-event';
+import { EBS_PRICE_TABLE } from './pricing';
+import { type AuditedVolume, compareByCost } from './volumes';
+
+/** Where in the run an account or region could not be audited. */
+export type AuditStage =
+  'list-accounts' | 'assume-role' | 'describe-regions' | 'describe-volumes' | 'metrics' | 'time-budget';
+
+export interface CoverageGap {
+  readonly account: string;
+  /** A region code, or "*" when the whole account could not be audited. */
+  readonly region: string;
+  readonly stage: AuditStage;
+  readonly errorCode: string;
+  readonly reason: string;
+}
+
+export interface AuditResult {
+  readonly runId: string;
+  readonly startedAt: string;
+  readonly finishedAt: string;
+  /** Account×region pairs whose volumes were listed completely. */
+  readonly auditedScopes: readonly { readonly account: string; readonly region: string }[];
+  readonly volumes: readonly AuditedVolume[];
+  /** Accounts/regions not audited, with the reason. */
+  readonly notAudited: readonly CoverageGap[];
+  /** Audited, but something is missing (e.g. detach estimates because CloudWatch failed). */
+  readonly warnings: readonly CoverageGap[];
+}
+
+export interface AccountTotal {
+  readonly account: string;
+  readonly volumes: number;
+  readonly sizeGiB: number;
+  readonly monthlyCostUsd: number;
+  readonly unpriced: number;
+}
+
+export interface TopVolume {
+  readonly account: string;
+  readonly region: string;
+  readonly volumeId: string;
+  readonly name: string | null;
+  readonly owner: string | null;
+  readonly volumeType: string | null;
+  readonly sizeGiB: number | null;
+  readonly monthlyCostUsd: number;
+  readonly detachedSince: string;
+}
+
+export interface AuditSummary {
+  readonly volumeCount: number;
+  readonly excludedCount: number;
+  readonly kubernetesCount: number;
+  readonly cloudformationCount: number;
+  readonly unpricedCount: number;
+  readonly totalSizeGiB: number;
+  /** Sum of the priced volumes (unpriced ones are counted in unpricedCount, never guessed). */
+  readonly totalMonthlyCostUsd: number;
+  /** Same, excluding volumes carrying the exclude tag. */
+  readonly reviewableMonthlyCostUsd: number;
+  readonly top10: readonly TopVolume[];
+  readonly perAccount: readonly AccountTotal[];
+  readonly auditedScopes: number;
+  readonly notAudited: readonly CoverageGap[];
+  readonly warnings: number;
+  readonly prices: { readonly asOf: string; readonly note: string };
+}
+
+const cents = (n: number) => Math.round(n * 100) / 100;
+
+export function summarizeAudit(result: AuditResult): AuditSummary {
+  const sorted = [...result.volumes].sort(compareByCost);
+  const perAccount = new Map<string, { volumes: number; sizeGiB: number; cost: number; unpriced: number }>();
+  let total = 0;
+  let reviewable = 0;
+  let size = 0;
+  for (const v of sorted) {
+    const acc = perAccount.get(v.account) ?? { volumes: 0, sizeGiB: 0, cost: 0, unpriced: 0 };
+    acc.volumes += 1;
+    acc.sizeGiB += v.sizeGiB ?? 0;
+    size += v.sizeGiB ?? 0;
+    if (v.monthlyCostUsd === null) acc.unpriced += 1;
+    else {
+      acc.cost += v.monthlyCostUsd;
+      total += v.monthlyCostUsd;
+      if (!v.excluded) reviewable += v.monthlyCostUsd;
+    }
+    perAccount.set(v.account, acc);
+  }
+  return {
+    volumeCount: sorted.length,
+    excludedCount: sorted.filter((v) => v.excluded).length,
+    kubernetesCount: sorted.filter((v) => v.kubernetes).length,
+    cloudformationCount: sorted.filter((v) => v.cloudformationStack !== null).length,
+    unpricedCount: sorted.filter((v) => v.monthlyCostUsd === null).length,
+    totalSizeGiB: size,
+    totalMonthlyCostUsd: cents(total),
+    reviewableMonthlyCostUsd: cents(reviewable),
+    top10: sorted
+      .filter((v) => v.monthlyCostUsd !== null)
+      .slice(0, 10)
+      .map((v) => ({
+        account: v.account,
+        region: v.region,
+        volumeId: v.volumeId,
+        name: v.name,
+        owner: v.owner,
+        volumeType: v.volumeType,
+        sizeGiB: v.sizeGiB,
+        monthlyCostUsd: v.monthlyCostUsd ?? 0,
+        detachedSince: v.detachedSince,
+      })),
+    perAccount: [...perAccount.entries()]
+      .map(([account, a]) => ({
+        account,
+        volumes: a.volumes,
+        sizeGiB: a.sizeGiB,
+        monthlyCostUsd: cents(a.cost),
+        unpriced: a.unpriced,
+      }))
+      .sort((a, b) => b.monthlyCostUsd - a.monthlyCostUsd || a.account.localeCompare(b.account)),
+    auditedScopes: result.auditedScopes.length,
+    notAudited: result.notAudited,
+    warnings: result.warnings.length,
+    prices: { asOf: EBS_PRICE_TABLE.asOf, note: EBS_PRICE_TABLE.note },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// CSV (RFC 4180): CRLF line ends, a field is quoted when it holds a comma, quote, CR or LF, and quotes are doubled.
+
+type CsvValue = string | number | boolean | null | undefined;
+
+/**
+ * Spreadsheets run a cell that starts with = + - @ (or a tab/CR) as a formula; tag values come from anyone who can
+ * tag a volume, so such text cells get a leading apostrophe (OWASP "CSV injection"). Numbers are written as is.
+ */
+function neutralizeFormula(text: string): string {
+  return /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
+}
+
+export function csvField(value: CsvValue): string {
+  if (value === null || value === undefined) return '';
+  const text = typeof value === 'string' ? neutralizeFormula(value) : String(value);
+  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+export function csvRow(values: readonly CsvValue[]): string {
+  let line = '';
+  for (let i = 0; i < values.length; i++) line += (i === 0 ? '' : ',') + csvField(values[i]);
+  return line + '\r\n';
+}
+
+export function toCsv(header: readonly string[], rows: readonly (readonly CsvValue[])[]): string {
+  return csvRow(header) + rows.map(csvRow).join('');
+}
+
+export const VOLUME_CSV_COLUMNS = [
+  'account',
+  'region',
+  'volume_id',
+  'name',
+  'owner',
+  'owner_tag',
+  'type',
+  'size_gib',
+  'iops',
+  'throughput_mibps',
+  'monthly_cost_usd',
+  'cost_note',
+  'detached_since',
+  'detached_days',
+  'detached_note',
+  'created',
+  'snapshot_id',
+  'encrypted',
+  'availability_zone',
+  'kubernetes',
+  'cloudformation_stack',
+  'excluded',
+  'marked_delete_after',
+  'tags_json',
+] as const;
+
+export function volumesToCsv(volumes: readonly AuditedVolume[]): string {
+  // One string per row (no intermediate array of cells per row): reports of tens of thousands of volumes stay small.
+  const lines = [csvRow(VOLUME_CSV_COLUMNS)];
+  for (const v of [...volumes].sort(compareByCost)) {
+    lines.push(
+      csvRow([
+        v.account,
+        v.region,
+        v.volumeId,
+        v.name,
+        v.owner,
+        v.ownerTag,
+        v.volumeType,
+        v.sizeGiB,
+        v.iops,
+        v.throughputMiBps,
+        v.monthlyCostUsd === null ? 'unknown' : v.monthlyCostUsd.toFixed(2),
+        v.costNote,
+        v.detachedSince,
+        v.detachedDays,
+        v.detachedNote,
+        v.createdAt,
+        v.snapshotId,
+        v.encrypted,
+        v.availabilityZone,
+        v.kubernetes,
+        v.cloudformationStack,
+        v.excluded,
+        v.markedDeleteAfter,
+        JSON.stringify(v.tags),
+      ]),
+    );
+  }
+  return lines.join('');
+}
+
+export function coverageGapsToCsv(gaps: readonly CoverageGap[]): string {
+  return toCsv(
+    ['account', 'region', 'stage', 'error_code', 'reason'],
+    gaps.map((g) => [g.account, g.region, g.stage, g.errorCode, g.reason]),
+  );
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+
+export const REPORT_SCHEMA_VERSION = 1;
+
+export function buildJsonReport(result: AuditResult, extra: Record<string, unknown> = {}): string {
+  return JSON.stringify({
+    schemaVersion: REPORT_SCHEMA_VERSION,
+    runId: result.runId,
+    startedAt: result.startedAt,
+    finishedAt: result.finishedAt,
+    summary: summarizeAudit(result),
+    priceTable: EBS_PRICE_TABLE,
+    volumes: [...result.volumes].sort(compareByCost),
+    notAudited: result.notAudited,
+    warnings: result.warnings,
+    auditedScopes: result.auditedScopes,
+    ...extra,
+  }); // compact: it is for machines, and large organizations make it big
+}
+
+/** Dated report keys: `<prefix>YYYY-MM-DD/ebs-audit-YYYYMMDDTHHMMSSZ.{csv,json}`. */
+export function reportKeys(prefix: string, startedAt: Date) {
+  const iso = startedAt.toISOString();
+  const stamp = iso.replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  const base = `${prefix}${iso.slice(0, 10)}/ebs-audit-${stamp}`;
+  return {
+    csv: `${base}.csv`,
+    json: `${base}.json`,
+    notAuditedCsv: `${base}-not-audited.csv`,
+    actionsJson: `${base}-actions.json`,
+  };
+}
+
+export const usd = (n: number) =>
+  `$${n.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
+
+const EVENT_LIST_LIMIT = 50;
+
+/** The ops event for one audit run: what the alert-notifier shows in Slack. */
+export function buildAuditOpsEvent(
+  summary: AuditSummary,
+  location: { readonly bucket: string; readonly csvKey: string; readonly jsonKey: string },
+  actions?: Record<string, unknown>,
+): OpsEventInput {
+  const gaps = summary.notAudited.length;
+  const unpriced = summary.unpricedCount > 0 ? ` (+${summary.unpricedCount} unpriced)` : '';
+  const gapText = gaps > 0 ? `; ${gaps} account/region(s) NOT audited` : '';
+  return {
+    source: 'ebs-audit',
+    kind: 'audit-report',
+    severity: gaps > 0 ? 'warning' : 'info',
+    summary:
+      `${summary.volumeCount} unattached EBS volume(s), ${usd(summary.totalMonthlyCostUsd)}/month${unpriced}` +
+      ` across ${summary.perAccount.length} account(s)${gapText}. Report: s3://${location.bucket}/${location.csvKey}`,
+    details: {
+      volumeCount: summary.volumeCount,
+      excludedCount: summary.excludedCount,
+      unpricedCount: summary.unpricedCount,
+      totalSizeGiB: summary.totalSizeGiB,
+      totalMonthlyCostUsd: summary.totalMonthlyCostUsd,
+      reviewableMonthlyCostUsd: summary.reviewableMonthlyCostUsd,
+      top10: summary.top10,
+      perAccount: summary.perAccount.slice(0, EVENT_LIST_LIMIT),
+      perAccountOmitted: Math.max(summary.perAccount.length - EVENT_LIST_LIMIT, 0),
+      auditedScopes: summary.auditedScopes,
+      notAudited: summary.notAudited.slice(0, EVENT_LIST_LIMIT),
+      notAuditedOmitted: Math.max(gaps - EVENT_LIST_LIMIT, 0),
+      warnings: summary.warnings,
+      pricesAsOf: summary.prices.asOf,
+      report: { bucket: location.bucket, csv: location.csvKey, json: location.jsonKey },
+      ...(actions ? { actions } : {}),
+    },
+  };
+}

@@ -1,0 +1,83 @@
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { EBS_AUDIT_MARK_TAG_KEY, EBS_AUDIT_SNAPSHOT_SOURCE_TAG_KEY } from '../config/ebs-audit';
+
+/** The action switches that decide which write statements exist at all. */
+export interface EbsAuditActionSwitches {
+  readonly mark: boolean;
+  readonly delete: boolean;
+  readonly snapshotBeforeDelete: boolean;
+}
+
+/**
+ * Read-only statements the audit needs in every account it scans. DescribeVolumes, DescribeRegions,
+ * DescribeSnapshots and GetMetricData support no resource-level permissions, hence `*` (acknowledged by the caller).
+ */
+export function ebsAuditReadStatement(actions: EbsAuditActionSwitches): iam.PolicyStatement {
+  const ec2Describe = ['ec2:DescribeRegions', 'ec2:DescribeVolumes'];
+  if (actions.delete && actions.snapshotBeforeDelete) ec2Describe.push('ec2:DescribeSnapshots');
+  return new iam.PolicyStatement({
+    sid: 'DescribeVolumesRegionsAndIdleMetrics',
+    actions: [...ec2Describe, 'cloudwatch:GetMetricData'],
+    resources: ['*'],
+  });
+}
+
+/**
+ * Write statements for one account, present only when actions are enabled and each conditioned on the deletion mark:
+ * - tag/untag: only the mark tag key may be written or removed (aws:TagKeys)
+ * - snapshot/delete: only volumes that carry the mark (aws:ResourceTag), snapshots only tagged with their source
+ *   volume, and tags on snapshots only as part of CreateSnapshot.
+ */
+export function ebsAuditActionStatements(
+  account: string,
+  partition: string,
+  actions: EbsAuditActionSwitches,
+): iam.PolicyStatement[] {
+  if (!actions.mark) return [];
+  const volumes = `arn:${partition}:ec2:*:${account}:volume/*`;
+  const onlyTheMarkKey = {
+    'ForAllValues:StringEquals': { 'aws:TagKeys': [EBS_AUDIT_MARK_TAG_KEY] },
+    Null: { 'aws:TagKeys': 'false' },
+  };
+  const carriesTheMark = { Null: { [`aws:ResourceTag/${EBS_AUDIT_MARK_TAG_KEY}`]: 'false' } };
+  const statements = [
+    new iam.PolicyStatement({
+      sid: 'MarkAndUnmarkVolumes',
+      actions: ['ec2:CreateTags', 'ec2:DeleteTags'],
+      resources: [volumes],
+      conditions: onlyTheMarkKey,
+    }),
+  ];
+  if (!actions.delete) return statements;
+  statements.push(
+    new iam.PolicyStatement({
+      sid: 'DeleteMarkedVolumes',
+      actions: ['ec2:DeleteVolume'],
+      resources: [volumes],
+      conditions: carriesTheMark,
+    }),
+  );
+  if (actions.snapshotBeforeDelete) {
+    statements.push(
+      new iam.PolicyStatement({
+        sid: 'SnapshotMarkedVolumes',
+        actions: ['ec2:CreateSnapshot'],
+        resources: [volumes],
+        conditions: carriesTheMark,
+      }),
+      new iam.PolicyStatement({
+        sid: 'CreateSnapshotsTaggedWithTheirSource',
+        actions: ['ec2:CreateSnapshot'],
+        resources: [`arn:${partition}:ec2:*::snapshot/*`],
+        conditions: { Null: { [`aws:RequestTag/${EBS_AUDIT_SNAPSHOT_SOURCE_TAG_KEY}`]: 'false' } },
+      }),
+      new iam.PolicyStatement({
+        sid: 'TagSnapshotsOnCreation',
+        actions: ['ec2:CreateTags'],
+        resources: [`arn:${partition}:ec2:*::snapshot/*`],
+        conditions: { StringEquals: { 'ec2:CreateAction': 'CreateSnapshot' } },
+      }),
+    );
+  }
+  return statements;
+}

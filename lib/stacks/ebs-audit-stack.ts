@@ -1,0 +1,133 @@
+import * as path from 'node:path';
+import { Duration, Stack, Token, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import type { Construct } from 'constructs';
+import { functionSettings } from '../config';
+import { ebsAuditFunctionRoleName, type EbsAuditConfig } from '../config/ebs-audit';
+import { ebsAuditActionStatements, ebsAuditReadStatement } from '../constructs/ebs-audit-policies';
+import { ScheduledJob } from '../constructs/scheduled-job';
+import type { JobStackProps } from './job-stack';
+
+/**
+ * ebs-audit in the audit (home) account: the weekly function, its report bucket (plus an access-log bucket), and the
+ * function's role: enter member accounts, read volumes/regions/metrics, list the organization's accounts when asked,
+ * write reports under the report prefix, and (only when actions are enabled) tag/snapshot/delete marked volumes of
+ * the home account. Member accounts get their permissions from EbsAuditMemberRoleStack.
+ */
+export class EbsAuditStack extends Stack {
+  readonly job: ScheduledJob;
+  readonly reportBucket: s3.Bucket;
+  readonly accessLogBucket: s3.Bucket;
+  readonly jobConfig: EbsAuditConfig;
+
+  constructor(scope: Construct, id: string, props: JobStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    const cfg = config.jobs.ebsAudit;
+    if (!cfg) throw new Error('EbsAuditStack needs config.jobs.ebsAudit');
+    this.jobConfig = cfg;
+    // Grant S3 log delivery through a bucket policy (not ACLs), as cdk.json asks; set here too so tests agree.
+    this.node.setContext('@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy', true);
+
+    this.accessLogBucket = new s3.Bucket(this, 'AccessLogs', {
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      enforceSSL: true,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      lifecycleRules: [{ id: 'expire-access-logs', expiration: Duration.days(cfg.report.expireAfterDays) }],
+    });
+    Validations.of(this.accessLogBucket).acknowledge({
+      id: 'AwsSolutions-S1',
+      reason: 'This bucket is the access-log destination of the report bucket; logging it to itself would loop.',
+    });
+
+    this.reportBucket = new s3.Bucket(this, 'Reports', {
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      enforceSSL: true,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      serverAccessLogsBucket: this.accessLogBucket,
+      serverAccessLogsPrefix: 'reports/',
+      lifecycleRules: [
+        {
+          id: 'expire-old-reports',
+          prefix: cfg.report.prefix || undefined,
+          expiration: Duration.days(cfg.report.expireAfterDays),
+        },
+      ],
+    });
+
+    this.job = new ScheduledJob(this, 'EbsAudit', {
+      jobName: 'ebs-audit',
+      entry: path.join(__dirname, '../../lambdas/ebs-audit/handler.ts'),
+      opsTopic: props.opsTopic,
+      settings: functionSettings(config.defaults, cfg.function),
+      schedule: cfg.schedule,
+      description: 'platform-ops ebs-audit: unattached EBS volumes across accounts and regions, priced, for review',
+      environment: { JOB_CONFIG: JSON.stringify(cfg), REPORT_BUCKET: this.reportBucket.bucketName },
+    });
+    const fn = this.job.fn;
+    // A fixed name, so member-account trust policies (another account, another stack) can name this role.
+    (fn.role.node.defaultChild as iam.CfnRole).roleName = ebsAuditFunctionRoleName(config.name);
+
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: 'AssumeTheMemberRole',
+        actions: ['sts:AssumeRole'],
+        resources: [`arn:${this.partition}:iam::*:role/${cfg.memberRoleName}`],
+      }),
+    );
+    fn.addToRolePolicy(ebsAuditReadStatement(cfg.actions));
+    if (cfg.accounts === 'organization') {
+      fn.addToRolePolicy(
+        new iam.PolicyStatement({
+          sid: 'ListOrganizationAccounts',
+          actions: ['organizations:ListAccounts'],
+          resources: ['*'],
+        }),
+      );
+    }
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: 'WriteReports',
+        actions: ['s3:PutObject'],
+        resources: [this.reportBucket.arnForObjects(`${cfg.report.prefix}*`)],
+      }),
+    );
+    for (const statement of ebsAuditActionStatements(this.account, this.partition, cfg.actions)) {
+      fn.addToRolePolicy(statement);
+    }
+
+    const policy = fn.role.node.tryFindChild('DefaultPolicy');
+    if (policy) {
+      // Finding ids name pseudo parameters as <AWS::...> unless the stack's env resolves them to literals.
+      const partition = Token.isUnresolved(this.partition) ? '<AWS::Partition>' : this.partition;
+      const account = Token.isUnresolved(this.account) ? '<AWS::AccountId>' : this.account;
+      const ack = (finding: string, reason: string) =>
+        Validations.of(policy).acknowledge({ id: `AwsSolutions-IAM5[${finding}]`, reason });
+      ack(
+        `Resource::arn:${partition}:iam::*:role/${cfg.memberRoleName}`,
+        'Member accounts are discovered at run time (Organizations or config), so the account is a wildcard; the role name is fixed.',
+      );
+      ack(
+        'Resource::*',
+        'ec2:DescribeVolumes, ec2:DescribeRegions, ec2:DescribeSnapshots, cloudwatch:GetMetricData and organizations:ListAccounts have no resource-level permissions.',
+      );
+      ack(
+        `Resource::<${this.getLogicalId(this.reportBucket.node.defaultChild as s3.CfnBucket)}.Arn>/${cfg.report.prefix}*`,
+        'Report keys are dated per run; the wildcard is confined to the report prefix of the report bucket.',
+      );
+      if (cfg.actions.mark)
+        ack(
+          `Resource::arn:${partition}:ec2:*:${account}:volume/*`,
+          'Volumes to mark/delete are found at run time in any region; every statement is conditioned on the deletion mark tag.',
+        );
+      if (cfg.actions.delete && cfg.actions.snapshotBeforeDelete)
+        ack(
+          `Resource::arn:${partition}:ec2:*::snapshot/*`,
+          'Snapshot ids do not exist before CreateSnapshot; creation requires the source-volume tag, tagging only on creation.',
+        );
+    }
+  }
+}

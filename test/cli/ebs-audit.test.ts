@@ -1,0 +1,155 @@
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import { DescribeRegionsCommand, DescribeVolumesCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
+import { mockClient } from 'aws-sdk-client-mock';
+import 'aws-sdk-client-mock-jest';
+import { Command } from 'commander';
+import { registerEbsAuditCommand } from '../../cli/commands/ebs-audit';
+import { awsError, whoAndWhere } from '../lambdas/ebs-audit/fixtures';
+
+const ec2Mock = mockClient(EC2Client);
+const cwMock = mockClient(CloudWatchClient);
+const stsMock = mockClient(STSClient);
+const ME = '123456789012';
+const OTHER = '210987654321';
+const now = new Date('2026-11-23T06:00:00Z');
+
+async function run(...args: string[]) {
+  let stdout = '';
+  let stderr = '';
+  const program = new Command('platform-ops').exitOverride();
+  registerEbsAuditCommand(program, {
+    whoAmI: async () => ({ account: ME, region: 'us-east-1' }),
+    out: { write: (t) => void (stdout += t) },
+    err: { write: (t) => void (stderr += t) },
+    now: () => now,
+  });
+  await program.parseAsync(['node', 'platform-ops', 'ebs-audit', ...args]);
+  return { stdout, stderr };
+}
+
+beforeEach(() => {
+  for (const m of [ec2Mock, cwMock, stsMock]) m.reset();
+  ec2Mock.on(DescribeRegionsCommand).resolves({ Regions: [{ RegionName: 'us-east-1' }] });
+  ec2Mock.on(DescribeVolumesCommand).callsFake(async (_input, getClient) => {
+    const { account } = await whoAndWhere(getClient, ME);
+    return {
+      Volumes: [
+        {
+          VolumeId: `vol-small-${account.slice(0, 2)}`,
+          VolumeType: 'gp2',
+          Size: 10,
+          State: 'available',
+          Tags: [{ Key: 'owner', Value: 'ann' }],
+        },
+        {
+          VolumeId: `vol-big-${account.slice(0, 2)}`,
+          VolumeType: 'io2',
+          Size: 100,
+          Iops: 40000,
+          State: 'available',
+          Tags: [{ Key: 'Name', Value: 'db, "old"' }],
+        },
+        {
+          VolumeId: `vol-k8s-${account.slice(0, 2)}`,
+          VolumeType: 'gp3',
+          Size: 20,
+          Iops: 3000,
+          Throughput: 125,
+          State: 'available',
+          Tags: [{ Key: 'CSIVolumeName', Value: 'pvc-1' }],
+        },
+      ],
+    };
+  });
+  cwMock
+    .on(GetMetricDataCommand)
+    .resolves({ MetricDataResults: [{ Id: 'v0', Timestamps: [new Date('2026-09-30T10:00:00Z')] }] });
+  stsMock.on(AssumeRoleCommand).callsFake((input: { RoleArn: string }) => {
+    const account = input.RoleArn.split(':')[4];
+    if (account === '999999999999') throw awsError('AccessDenied', 'not authorized');
+    return {
+      Credentials: {
+        AccessKeyId: `ASIA${account}`,
+        SecretAccessKey: 's',
+        SessionToken: 't',
+        Expiration: new Date(now.getTime() + 3600e3),
+      },
+    };
+  });
+});
+
+test('table: sorted by cost with totals; current account, enabled regions by default', async () => {
+  const { stdout } = await run();
+  const lines = stdout.split('\n');
+  expect(lines[0]).toMatch(
+    /^USD\/month\s+account\s+region\s+volume\s+type\s+GiB\s+detached since\s+owner\s+name\s+flags$/,
+  );
+  // io2 100 GiB 40,000 IOPS = 12.50 + 2080 + 364 = 2456.50; gp3 20 GiB = 1.60; gp2 10 GiB = 1.00
+  expect(lines[2]).toMatch(/^2456\.50\s+123456789012\s+us-east-1\s+vol-big-12\s+io2\s+100\s+unknown\s+db, "old"$/);
+  expect(lines[3]).toMatch(/^ {3}1\.60 .*vol-k8s-12 .*kubernetes$/);
+  expect(lines[4]).toMatch(/^ {3}1\.00 .*vol-small-12\s+gp2\s+10\s+2026-09-30\s+ann$/);
+  expect(stdout).toContain('Total: 3 unattached volume(s), 130 GiB, $2,459.10/month');
+  expect(stdout).toContain('Audited 1 account/region pair(s).');
+  expect(ec2Mock).toHaveReceivedCommandTimes(DescribeRegionsCommand, 1);
+  expect(stsMock).toHaveReceivedCommandTimes(AssumeRoleCommand, 0);
+});
+
+test('table: several accounts get per-account totals, and what was not audited is listed', async () => {
+  const { stdout } = await run(
+    '--accounts',
+    `${ME},${OTHER},999999999999`,
+    '--regions',
+    'us-east-1',
+    '--external-id',
+    'x-1',
+    '--role-name',
+    'audit-ro',
+  );
+  expect(stdout).toContain('Total: 6 unattached volume(s), 260 GiB, $4,918.20/month');
+  expect(stdout).toMatch(/^123456789012\s+3\s+130\s+2459\.10\s+0$/m);
+  expect(stdout).toMatch(/^210987654321\s+3\s+130\s+2459\.10\s+0$/m);
+  expect(stdout).toContain('NOT audited (1):');
+  expect(stdout).toMatch(/^999999999999\s+\*\s+assume-role: member role missing/m);
+  expect(stsMock).toHaveReceivedCommandWith(AssumeRoleCommand, {
+    RoleArn: `arn:aws:iam::${OTHER}:role/audit-ro`,
+    ExternalId: 'x-1',
+  });
+});
+
+test('csv and json for machines; gaps go to stderr', async () => {
+  const csv = await run('--format', 'csv', '--regions', 'us-east-1', '--accounts', `${ME},999999999999`);
+  expect(csv.stdout.split('\r\n')[0]).toMatch(/^account,region,volume_id,name,owner/);
+  expect(csv.stdout).toContain('"db, ""old"""');
+  expect(csv.stderr).toMatch(/1 account\/region\(s\) not audited/);
+  const json = JSON.parse((await run('--format', 'json', '--regions', 'us-east-1')).stdout);
+  expect(json.summary).toMatchObject({ volumeCount: 3, totalMonthlyCostUsd: 2459.1 });
+  expect(json.volumes.map((v: { volumeId: string }) => v.volumeId)).toEqual([
+    'vol-big-12',
+    'vol-k8s-12',
+    'vol-small-12',
+  ]);
+});
+
+describe('bad input names the flag', () => {
+  const ROOT = join(__dirname, '../..');
+  const cli = (...args: string[]) =>
+    spawnSync(process.execPath, [join(ROOT, 'bin/platform-ops-cli.cjs'), 'ebs-audit', ...args], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+  test.each([
+    [['--accounts', '123'], /--accounts: "123" must be a 12-digit account id/],
+    [['--regions', 'mars-1'], /--regions: "mars-1" must be a region code/],
+    [['--org', '--accounts', ME], /cannot be used with option '--org'/],
+    [['--format', 'xml'], /Allowed choices are table, csv, json/],
+    [['--exclude-tag', 'novalue'], /--exclude-tag must be key=value/],
+  ])('%j', (args, message) => {
+    const r = cli(...args);
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(message);
+  });
+});

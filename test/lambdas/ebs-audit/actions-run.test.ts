@@ -1,0 +1,259 @@
+import {
+  CreateSnapshotCommand,
+  CreateTagsCommand,
+  DeleteTagsCommand,
+  DeleteVolumeCommand,
+  DescribeSnapshotsCommand,
+  DescribeVolumesCommand,
+  EC2Client,
+  type DescribeVolumesCommandOutput,
+  type VolumeState,
+} from '@aws-sdk/client-ec2';
+import { mockClient } from 'aws-sdk-client-mock';
+import 'aws-sdk-client-mock-jest';
+import type { ActionPlan, PlannedAction } from '../../../lambdas/ebs-audit/actions';
+import { countOutcomes, executePlan, type ExecuteOptions } from '../../../lambdas/ebs-audit/actions-run';
+import { CredentialCache } from '../../../lambdas/ebs-audit/audit-run';
+import { sdkClientFactory } from '../../../lambdas/ebs-audit/aws-ports';
+import { awsError } from './fixtures';
+
+const ec2Mock = mockClient(EC2Client);
+const MARK = 'platform-ops:ebs-audit:delete-after';
+const SOURCE = 'platform-ops:ebs-audit:source-volume';
+const A = '111111111111';
+const now = new Date('2026-11-23T06:00:00Z');
+
+const options = (over: Partial<ExecuteOptions> = {}): ExecuteOptions => ({
+  markTagKey: MARK,
+  excludeTag: { key: 'audit:keep', value: 'true' },
+  runId: 'run-1',
+  clock: () => now,
+  secondsLeft: () => 30,
+  snapshotDelays: { minDelay: 1, maxDelay: 1 },
+  ...over,
+});
+const credentials = () => {
+  const c = new CredentialCache();
+  c.set(A, undefined); // home account: own credentials
+  return c;
+};
+const del = (volumeId: string, snapshot = true): PlannedAction => ({
+  action: 'delete',
+  account: A,
+  region: 'us-east-1',
+  volumeId,
+  deleteAfter: '2026-11-20',
+  snapshot,
+  reason: 'due',
+});
+const plan = (over: Partial<ActionPlan>): ActionPlan => ({
+  dryRun: false,
+  mark: [],
+  unmark: [],
+  delete: [],
+  skipped: [],
+  pendingCount: 0,
+  ...over,
+});
+const volume = (
+  id: string,
+  state: VolumeState,
+  tags: Record<string, string> = { [MARK]: '2026-11-20', owner: 'x' },
+): DescribeVolumesCommandOutput => ({
+  $metadata: {},
+  Volumes: [{ VolumeId: id, State: state, Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) }],
+});
+
+beforeEach(() => ec2Mock.reset());
+
+test('dry-run: the plan comes back as "planned" and nothing is called', async () => {
+  const results = await executePlan(
+    plan({
+      dryRun: true,
+      mark: [
+        { action: 'mark', account: A, region: 'us-east-1', volumeId: 'vol-m', deleteAfter: '2026-12-08', reason: '' },
+      ],
+      delete: [del('vol-d')],
+    }),
+    sdkClientFactory('us-east-1'),
+    credentials(),
+    options(),
+  );
+  expect(results.map((r) => [r.volumeId, r.outcome])).toEqual([
+    ['vol-m', 'planned'],
+    ['vol-d', 'planned'],
+  ]);
+  expect(results[1].detail).toBe('DRY RUN: would delete vol-d after a completed snapshot');
+  expect(ec2Mock.calls()).toHaveLength(0);
+});
+
+test('mark writes the date tag; unmark removes it', async () => {
+  ec2Mock.on(CreateTagsCommand).resolves({});
+  ec2Mock.on(DeleteTagsCommand).resolves({});
+  const results = await executePlan(
+    plan({
+      mark: [
+        { action: 'mark', account: A, region: 'us-east-1', volumeId: 'vol-m', deleteAfter: '2026-12-08', reason: '' },
+      ],
+      unmark: [
+        { action: 'unmark', account: A, region: 'us-east-1', volumeId: 'vol-u', reason: 're-attached since marking' },
+      ],
+    }),
+    sdkClientFactory('us-east-1'),
+    credentials(),
+    options(),
+  );
+  expect(countOutcomes(results)).toEqual({ 'unmark.done': 1, 'mark.done': 1 });
+  expect(ec2Mock).toHaveReceivedCommandWith(CreateTagsCommand, {
+    Resources: ['vol-m'],
+    Tags: [{ Key: MARK, Value: '2026-12-08' }],
+  });
+  expect(ec2Mock).toHaveReceivedCommandWith(DeleteTagsCommand, { Resources: ['vol-u'], Tags: [{ Key: MARK }] });
+});
+
+test('delete: re-check, snapshot (copying user tags), wait until completed, re-check again, delete', async () => {
+  ec2Mock
+    .on(DescribeVolumesCommand)
+    .resolves(volume('vol-d', 'available', { [MARK]: '2026-11-20', owner: 'x', 'aws:cloudformation:stack-name': 's' }));
+  ec2Mock.on(DescribeSnapshotsCommand, { OwnerIds: ['self'] }).resolves({ Snapshots: [] });
+  ec2Mock.on(CreateSnapshotCommand).resolves({ SnapshotId: 'snap-1' });
+  ec2Mock
+    .on(DescribeSnapshotsCommand, { SnapshotIds: ['snap-1'] })
+    .resolvesOnce({ Snapshots: [{ SnapshotId: 'snap-1', State: 'pending' }] })
+    .resolves({ Snapshots: [{ SnapshotId: 'snap-1', State: 'completed' }] });
+  ec2Mock.on(DeleteVolumeCommand).resolves({});
+
+  const results = await executePlan(
+    plan({ delete: [del('vol-d')] }),
+    sdkClientFactory('us-east-1'),
+    credentials(),
+    options(),
+  );
+
+  expect(results).toEqual([
+    expect.objectContaining({
+      volumeId: 'vol-d',
+      outcome: 'done',
+      snapshotId: 'snap-1',
+      detail: 'deleted after snapshot snap-1',
+    }),
+  ]);
+  expect(ec2Mock).toHaveReceivedCommandTimes(DescribeVolumesCommand, 2); // before the snapshot and right before the delete
+  expect(ec2Mock).toHaveReceivedCommandWith(CreateSnapshotCommand, {
+    VolumeId: 'vol-d',
+    TagSpecifications: [
+      {
+        ResourceType: 'snapshot',
+        Tags: [
+          { Key: 'owner', Value: 'x' }, // not the deletion mark, not aws: tags
+          { Key: SOURCE, Value: 'vol-d' },
+        ],
+      },
+    ],
+  });
+  expect(ec2Mock).toHaveReceivedCommandWith(DescribeSnapshotsCommand, { SnapshotIds: ['snap-1'] });
+  expect(ec2Mock).toHaveReceivedCommandWith(DeleteVolumeCommand, { VolumeId: 'vol-d' });
+  // Order: the delete came after the snapshot completed.
+  const names = ec2Mock.calls().map((c) => (c.args[0] as { constructor: { name: string } }).constructor.name);
+  expect(names.indexOf('DeleteVolumeCommand')).toBeGreaterThan(names.lastIndexOf('DescribeSnapshotsCommand'));
+});
+
+test('re-attached since marking → not deleted, no snapshot, mark removed', async () => {
+  ec2Mock.on(DescribeVolumesCommand).resolves(volume('vol-r', 'in-use'));
+  ec2Mock.on(DeleteTagsCommand).resolves({});
+  const results = await executePlan(
+    plan({ delete: [del('vol-r')] }),
+    sdkClientFactory('us-east-1'),
+    credentials(),
+    options(),
+  );
+  expect(results).toEqual([
+    expect.objectContaining({ outcome: 'skipped', detail: 're-attached since marking: not deleted, mark removed' }),
+  ]);
+  expect(ec2Mock).toHaveReceivedCommandTimes(CreateSnapshotCommand, 0);
+  expect(ec2Mock).toHaveReceivedCommandTimes(DeleteVolumeCommand, 0);
+  expect(ec2Mock).toHaveReceivedCommandWith(DeleteTagsCommand, { Resources: ['vol-r'], Tags: [{ Key: MARK }] });
+});
+
+test('re-attached while the snapshot was running → not deleted', async () => {
+  ec2Mock.on(DescribeVolumesCommand).resolvesOnce(volume('vol-r', 'available')).resolves(volume('vol-r', 'in-use'));
+  ec2Mock
+    .on(DescribeSnapshotsCommand)
+    .resolves({ Snapshots: [{ SnapshotId: 'snap-old', State: 'completed', StartTime: now }] });
+  ec2Mock.on(DeleteTagsCommand).resolves({});
+  const results = await executePlan(
+    plan({ delete: [del('vol-r')] }),
+    sdkClientFactory('us-east-1'),
+    credentials(),
+    options(),
+  );
+  expect(results[0]).toMatchObject({ outcome: 'skipped', snapshotId: 'snap-old' });
+  expect(results[0].detail).toMatch(/^re-attached since marking/);
+  expect(ec2Mock).toHaveReceivedCommandTimes(CreateSnapshotCommand, 0); // an existing audit snapshot is reused
+  expect(ec2Mock).toHaveReceivedCommandTimes(DeleteVolumeCommand, 0);
+});
+
+test('snapshot still pending when the time budget ends → not deleted this run', async () => {
+  ec2Mock.on(DescribeVolumesCommand).resolves(volume('vol-p', 'available'));
+  ec2Mock.on(DescribeSnapshotsCommand, { OwnerIds: ['self'] }).resolves({ Snapshots: [] });
+  ec2Mock.on(CreateSnapshotCommand).resolves({ SnapshotId: 'snap-2' });
+  ec2Mock
+    .on(DescribeSnapshotsCommand, { SnapshotIds: ['snap-2'] })
+    .resolves({ Snapshots: [{ SnapshotId: 'snap-2', State: 'pending' }] });
+  const results = await executePlan(
+    plan({ delete: [del('vol-p')] }),
+    sdkClientFactory('us-east-1'),
+    credentials(),
+    options({ secondsLeft: () => 2 }),
+  );
+  expect(results[0]).toMatchObject({ outcome: 'skipped', snapshotId: 'snap-2' });
+  expect(results[0].detail).toMatch(/still pending/);
+  expect(ec2Mock).toHaveReceivedCommandTimes(DeleteVolumeCommand, 0);
+});
+
+test('snapshot off: no snapshot; a failed delete does not stop the next one; unknown account skipped', async () => {
+  ec2Mock
+    .on(DescribeVolumesCommand)
+    .callsFake((input: { VolumeIds: string[] }) => volume(input.VolumeIds[0], 'available'));
+  ec2Mock.on(DeleteVolumeCommand, { VolumeId: 'vol-1' }).rejects(awsError('VolumeInUse', 'vol-1 is in use'));
+  ec2Mock.on(DeleteVolumeCommand, { VolumeId: 'vol-2' }).resolves({});
+  ec2Mock.on(DeleteVolumeCommand, { VolumeId: 'vol-3' }).rejects(awsError('InvalidVolume.NotFound', 'gone'));
+  const results = await executePlan(
+    plan({
+      delete: [
+        del('vol-1', false),
+        del('vol-2', false),
+        del('vol-3', false),
+        { ...del('vol-9', false), account: '999999999999' },
+      ],
+    }),
+    sdkClientFactory('us-east-1'),
+    credentials(),
+    options(),
+  );
+  expect(results.map((r) => [r.volumeId, r.outcome, r.detail])).toEqual([
+    ['vol-9', 'skipped', 'no credentials for the account in this run'],
+    ['vol-1', 'failed', 'VolumeInUse: vol-1 is in use'],
+    ['vol-2', 'done', 'deleted (no snapshot: configured off)'],
+    ['vol-3', 'done', 'already gone'],
+  ]);
+  expect(ec2Mock).toHaveReceivedCommandTimes(CreateSnapshotCommand, 0);
+  expect(ec2Mock).toHaveReceivedCommandTimes(DescribeSnapshotsCommand, 0);
+});
+
+test('a snapshot that fails (state error) stops that delete', async () => {
+  ec2Mock.on(DescribeVolumesCommand).resolves(volume('vol-e', 'available'));
+  ec2Mock.on(DescribeSnapshotsCommand, { OwnerIds: ['self'] }).resolves({ Snapshots: [] });
+  ec2Mock.on(CreateSnapshotCommand).resolves({ SnapshotId: 'snap-e' });
+  ec2Mock
+    .on(DescribeSnapshotsCommand, { SnapshotIds: ['snap-e'] })
+    .resolves({ Snapshots: [{ SnapshotId: 'snap-e', State: 'error' }] });
+  const results = await executePlan(
+    plan({ delete: [del('vol-e')] }),
+    sdkClientFactory('us-east-1'),
+    credentials(),
+    options(),
+  );
+  expect(results[0]).toMatchObject({ outcome: 'failed', snapshotId: 'snap-e' });
+  expect(ec2Mock).toHaveReceivedCommandTimes(DeleteVolumeCommand, 0);
+});

@@ -1,0 +1,131 @@
+import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import { CreateTagsCommand, DescribeVolumesCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
+import type { Context } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import 'aws-sdk-client-mock-jest';
+import { ebsAuditConfig } from '../../../lib/config/ebs-audit';
+
+const ec2Mock = mockClient(EC2Client);
+const cwMock = mockClient(CloudWatchClient);
+const s3Mock = mockClient(S3Client);
+const snsMock = mockClient(SNSClient);
+const stsMock = mockClient(STSClient);
+
+const HOME = '123456789012';
+const TOPIC = `arn:aws:sns:us-east-1:${HOME}:ops-events`;
+const context = {
+  awsRequestId: 'req-1',
+  invokedFunctionArn: `arn:aws:lambda:us-east-1:${HOME}:function:platform-ops-ebs-audit`,
+  getRemainingTimeInMillis: () => 600_000,
+} as unknown as Context;
+
+type Handler = (event: unknown, context: Context) => Promise<Record<string, unknown>>;
+let handler: Handler;
+
+beforeAll(() => {
+  // The handler parses its environment once, at module scope, as in Lambda. Actions are on, in dry-run (the default).
+  process.env.JOB_CONFIG = JSON.stringify(
+    ebsAuditConfig.parse({
+      enabled: true,
+      accounts: [HOME],
+      regions: ['us-east-1'],
+      actions: { mark: true, delete: true },
+    }),
+  );
+  process.env.REPORT_BUCKET = 'reports-bucket';
+  process.env.OPS_TOPIC_ARN = TOPIC;
+  handler = jest.requireActual<{ handler: Handler }>('../../../lambdas/ebs-audit/handler').handler;
+});
+afterAll(() => {
+  delete process.env.JOB_CONFIG;
+  delete process.env.REPORT_BUCKET;
+  delete process.env.OPS_TOPIC_ARN;
+});
+
+beforeEach(() => {
+  for (const m of [ec2Mock, cwMock, s3Mock, snsMock, stsMock]) m.reset();
+  s3Mock.on(PutObjectCommand).resolves({});
+  snsMock.on(PublishCommand).resolves({ MessageId: 'm-1' });
+  ec2Mock.on(DescribeVolumesCommand).callsFake((input) =>
+    input.Filters?.[0]?.Name === 'tag-key'
+      ? { Volumes: [] }
+      : {
+          Volumes: [
+            {
+              VolumeId: 'vol-a',
+              VolumeType: 'gp3',
+              Size: 1000,
+              Iops: 3000,
+              Throughput: 125,
+              State: 'available',
+              Tags: [{ Key: 'Name', Value: 'old, "data"' }],
+            },
+            { VolumeId: 'vol-b', VolumeType: 'sc1', Size: 500, State: 'available', Tags: [] },
+          ],
+        },
+  );
+  cwMock.on(GetMetricDataCommand).resolves({ MetricDataResults: [] });
+});
+
+test('writes the dated CSV and JSON report and publishes one ops event summarising it', async () => {
+  const out = await handler({}, context);
+
+  // 1000 GiB gp3 × 0.08 + 500 GiB sc1 × 0.015 = 80 + 7.5
+  expect(out).toMatchObject({ volumes: 2, totalMonthlyCostUsd: 87.5, notAudited: 0 });
+  expect(stsMock).toHaveReceivedCommandTimes(AssumeRoleCommand, 0); // home account: own role
+  const puts = s3Mock.commandCalls(PutObjectCommand).map((c) => c.args[0].input);
+  const dated = /^ebs-audit\/\d{4}-\d{2}-\d{2}\/ebs-audit-\d{8}T\d{6}Z/;
+  expect(puts.map((p) => p.Key)).toEqual([
+    expect.stringMatching(new RegExp(`${dated.source}\\.csv$`)),
+    expect.stringMatching(new RegExp(`${dated.source}\\.json$`)),
+    expect.stringMatching(new RegExp(`${dated.source}-actions\\.json$`)),
+  ]);
+  expect(puts.every((p) => p.Bucket === 'reports-bucket')).toBe(true);
+  expect(String(puts[0].Body)).toContain('"old, ""data"""');
+  expect(puts[0].ContentType).toBe('text/csv; charset=utf-8');
+  const json = JSON.parse(String(puts[1].Body));
+  expect(json.summary.totalMonthlyCostUsd).toBe(87.5);
+  expect(json.actionPlan.mark).toHaveLength(2); // the plan is in the report, written before acting
+
+  expect(snsMock).toHaveReceivedCommandTimes(PublishCommand, 1);
+  const message = JSON.parse(snsMock.commandCalls(PublishCommand)[0].args[0].input.Message ?? '{}');
+  expect(message).toMatchObject({
+    source: 'ebs-audit',
+    kind: 'audit-report',
+    severity: 'info',
+    account: HOME,
+    details: { volumeCount: 2, totalMonthlyCostUsd: 87.5, notAudited: [] },
+  });
+  expect(message.summary).toMatch(
+    /^2 unattached EBS volume\(s\), \$87\.50\/month across 1 account\(s\)\. Report: s3:\/\/reports-bucket\/ebs-audit\//,
+  );
+  expect(message.details.top10.map((t: { volumeId: string }) => t.volumeId)).toEqual(['vol-a', 'vol-b']);
+});
+
+test('actions enabled but dry-run: the plan is reported, nothing is tagged', async () => {
+  await handler({}, context);
+  expect(ec2Mock).toHaveReceivedCommandTimes(CreateTagsCommand, 0);
+  const puts = s3Mock.commandCalls(PutObjectCommand).map((c) => c.args[0].input);
+  const actions = JSON.parse(String(puts.find((p) => String(p.Key).endsWith('-actions.json'))?.Body));
+  expect(actions.dryRun).toBe(true);
+  expect(actions.results.map((r: { outcome: string }) => r.outcome)).toEqual(['planned', 'planned']);
+  const message = JSON.parse(snsMock.commandCalls(PublishCommand)[0].args[0].input.Message ?? '{}');
+  expect(message.details.actions).toMatchObject({ dryRun: true, planned: { mark: 2, unmark: 0, delete: 0 } });
+});
+
+test('a bad JOB_CONFIG fails at init, naming the variable and the field', () => {
+  const saved = process.env.JOB_CONFIG;
+  process.env.JOB_CONFIG = JSON.stringify({ enabled: true, accounts: ['123'], regions: 'enabled' });
+  try {
+    expect(() =>
+      jest.isolateModules(() => {
+        jest.requireActual('../../../lambdas/ebs-audit/handler');
+      }),
+    ).toThrow(/JOB_CONFIG\.accounts\.0: must be a 12-digit account id/);
+  } finally {
+    process.env.JOB_CONFIG = saved;
+  }
+});
