@@ -24,7 +24,6 @@ export function buildPlatformOps(app: App, config: PlatformOpsConfig): PlatformO
     description: 'platform-ops: ops-events topic and Slack alert delivery',
   });
   const opsTopic = alerting.opsTopic;
-  void opsTopic; // used by the job stacks below
 
   // Job stacks register here, one block each, created only when the job's section is enabled.
 

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { App, type Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
@@ -5,9 +7,14 @@ import type { IConstruct } from 'constructs';
 import { buildPlatformOps } from '../../lib/app';
 import { loadConfig, type PlatformOpsConfig } from '../../lib/config';
 
-/** An App that synthesizes without running esbuild, so infra tests stay fast and offline. */
+/** The feature flags and settings of cdk.json, so tests synthesize exactly as `cdk synth` does. */
+const CDK_JSON_CONTEXT = (
+  JSON.parse(readFileSync(join(__dirname, '../../cdk.json'), 'utf8')) as { context: Record<string, unknown> }
+).context;
+
+/** An App with cdk.json's context that synthesizes without running esbuild, so infra tests stay fast and offline. */
 export function testApp(): App {
-  return new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  return new App({ context: { ...CDK_JSON_CONTEXT, 'aws:cdk:bundling-stacks': [] } });
 }
 
 export function exampleConfig(): PlatformOpsConfig {

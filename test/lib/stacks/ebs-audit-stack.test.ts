@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { buildPlatformOps } from '../../../lib/app';
@@ -13,10 +12,9 @@ const ACCOUNT = '123456789012';
 
 type Json = Record<string, unknown>;
 
-/** An app with the feature flags of cdk.json, as `cdk synth` sees them (the shared testApp() has none). */
-function cdkJsonApp(): App {
-  const { context } = JSON.parse(readFileSync('cdk.json', 'utf8')) as { context: Json };
-  return new App({ context: { ...context, 'aws:cdk:bundling-stacks': [] } });
+/** An app without cdk.json's feature flags (the shared testApp() has them, as `cdk synth` does). */
+function bareApp(): App {
+  return new App({ context: { 'aws:cdk:bundling-stacks': [] } });
 }
 
 function build(ebsAudit: Json = {}, env: Json = { region: 'eu-west-1' }, app: App = testApp()) {
@@ -43,6 +41,50 @@ function build(ebsAudit: Json = {}, env: Json = { region: 'eu-west-1' }, app: Ap
 
 const partitionArn = (rest: string) => ({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, rest]] });
 
+/**
+ * How a template differs with and without cdk.json's feature flags. With them (as `cdk synth` runs),
+ * @aws-cdk/core:enablePartitionLiterals renders `arn:aws:...` literally in a stack whose region is known, and
+ * @aws-cdk/aws-iam:minimizePolicies sorts each statement's actions (statements with a Sid are never merged, and all
+ * ebs-audit statements have one). Without them the partition is `Ref AWS::Partition` and actions keep their order.
+ * The member-role stack has no env, so its partition is a token either way.
+ */
+interface FlagVariant {
+  readonly flags: string;
+  readonly app: () => App;
+  /** An ARN in the audit stack, whose region is known in these tests; `rest` starts with `:`. */
+  readonly homeArn: (rest: string) => string | Json;
+  readonly readActions: string[];
+  readonly readWithSnapshotsActions: string[];
+}
+
+const WITH_FLAGS: FlagVariant = {
+  flags: 'cdk.json feature flags',
+  app: testApp,
+  homeArn: (rest) => `arn:aws${rest}`,
+  readActions: ['cloudwatch:GetMetricData', 'ec2:DescribeRegions', 'ec2:DescribeVolumes'],
+  readWithSnapshotsActions: [
+    'cloudwatch:GetMetricData',
+    'ec2:DescribeRegions',
+    'ec2:DescribeSnapshots',
+    'ec2:DescribeVolumes',
+  ],
+};
+
+const WITHOUT_FLAGS: FlagVariant = {
+  flags: 'no feature flags',
+  app: bareApp,
+  homeArn: partitionArn,
+  readActions: ['ec2:DescribeRegions', 'ec2:DescribeVolumes', 'cloudwatch:GetMetricData'],
+  readWithSnapshotsActions: [
+    'ec2:DescribeRegions',
+    'ec2:DescribeVolumes',
+    'ec2:DescribeSnapshots',
+    'cloudwatch:GetMetricData',
+  ],
+};
+
+const VARIANTS = [WITH_FLAGS, WITHOUT_FLAGS];
+
 /** The statements of the function role's policy, without the house ones OpsFunction adds (DLQ, logs, topic). */
 function jobStatements(t: Template): Json[] {
   const policies = Object.values(t.findResources('AWS::IAM::Policy')) as {
@@ -60,44 +102,48 @@ function memberStatements(t: Template): Json[] {
   return policies[0].Properties.PolicyDocument.Statement;
 }
 
-const READ_ONLY = {
+const readOnly = (v: FlagVariant) => ({
   Sid: 'DescribeVolumesRegionsAndIdleMetrics',
   Effect: 'Allow',
-  Action: ['ec2:DescribeRegions', 'ec2:DescribeVolumes', 'cloudwatch:GetMetricData'],
+  Action: v.readActions,
   Resource: '*',
-};
+});
 
 describe('EbsAuditStack, actions off (default)', () => {
   const { auditT, audit } = build();
 
-  test('function role: exactly AssumeRole on the member role name, reads, and PutObject under the report prefix', () => {
-    const bucketId = audit.getLogicalId(audit.reportBucket.node.defaultChild as never);
-    expect(jobStatements(auditT)).toEqual([
-      {
-        Sid: 'AssumeTheMemberRole',
-        Effect: 'Allow',
-        Action: 'sts:AssumeRole',
-        Resource: partitionArn(':iam::*:role/platform-ops-ebs-audit'),
-      },
-      READ_ONLY,
-      {
-        Sid: 'WriteReports',
-        Effect: 'Allow',
-        Action: 's3:PutObject',
-        Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/ebs-audit/*']] },
-      },
-    ]);
-    // No EC2 write action and no Organizations access anywhere in the stack.
-    const text = JSON.stringify(auditT.toJSON());
-    for (const action of [
-      'ec2:CreateTags',
-      'ec2:DeleteTags',
-      'ec2:DeleteVolume',
-      'ec2:CreateSnapshot',
-      'organizations:',
-    ])
-      expect(text).not.toContain(action);
-  });
+  test.each(VARIANTS)(
+    'function role ($flags): exactly AssumeRole on the member role name, reads, and PutObject under the report prefix',
+    (v) => {
+      const built = build({}, { region: 'eu-west-1' }, v.app());
+      const bucketId = built.audit.getLogicalId(built.audit.reportBucket.node.defaultChild as never);
+      expect(jobStatements(built.auditT)).toEqual([
+        {
+          Sid: 'AssumeTheMemberRole',
+          Effect: 'Allow',
+          Action: 'sts:AssumeRole',
+          Resource: v.homeArn(':iam::*:role/platform-ops-ebs-audit'),
+        },
+        readOnly(v),
+        {
+          Sid: 'WriteReports',
+          Effect: 'Allow',
+          Action: 's3:PutObject',
+          Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/ebs-audit/*']] },
+        },
+      ]);
+      // No EC2 write action and no Organizations access anywhere in the stack.
+      const text = JSON.stringify(built.auditT.toJSON());
+      for (const action of [
+        'ec2:CreateTags',
+        'ec2:DeleteTags',
+        'ec2:DeleteVolume',
+        'ec2:CreateSnapshot',
+        'organizations:',
+      ])
+        expect(text).not.toContain(action);
+    },
+  );
 
   test('the function role has the deterministic name the member trust policy names', () => {
     auditT.hasResourceProperties('AWS::IAM::Role', {
@@ -183,7 +229,7 @@ describe('EbsAuditMemberRoleStack', () => {
         ],
       },
     });
-    expect(memberStatements(memberT)).toEqual([READ_ONLY]);
+    expect(memberStatements(memberT)).toEqual([readOnly(WITH_FLAGS)]);
     expect(memberT.toJSON().Parameters ?? {}).not.toHaveProperty('AuditAccountId');
   });
 
@@ -216,24 +262,30 @@ describe('EbsAuditMemberRoleStack', () => {
   });
 });
 
-describe('actions enabled', () => {
-  const markOnly = build({ actions: { mark: true } }, { account: ACCOUNT, region: 'eu-west-1' });
+describe.each(VARIANTS)('actions enabled ($flags)', (v) => {
+  const markOnly = build({ actions: { mark: true } }, { account: ACCOUNT, region: 'eu-west-1' }, v.app());
   const full = build(
     { accounts: 'organization', actions: { mark: true, delete: true } },
     { account: ACCOUNT, region: 'eu-west-1' },
+    v.app(),
   );
-  const volumes = (account: string | Json) =>
-    typeof account === 'string'
-      ? partitionArn(`:ec2:*:${account}:volume/*`)
-      : { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':ec2:*:', account, ':volume/*']] };
-  const markStatement = (account: string | Json) => ({
+  // The home account's volumes/snapshots are ARNs of the audit stack (region known: literal partition with the
+  // flags); the member stack's (no env) always join `Ref AWS::Partition` with `Ref AWS::AccountId`.
+  type Where = 'home' | 'member';
+  const volumes = (where: Where) =>
+    where === 'home'
+      ? v.homeArn(`:ec2:*:${ACCOUNT}:volume/*`)
+      : { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':ec2:*:', { Ref: 'AWS::AccountId' }, ':volume/*']] };
+  const snapshots = (where: Where) =>
+    where === 'home' ? v.homeArn(':ec2:*::snapshot/*') : partitionArn(':ec2:*::snapshot/*');
+  const markStatement = (account: Where) => ({
     Sid: 'MarkAndUnmarkVolumes',
     Effect: 'Allow',
     Action: ['ec2:CreateTags', 'ec2:DeleteTags'],
     Resource: volumes(account),
     Condition: { 'ForAllValues:StringEquals': { 'aws:TagKeys': [MARK] }, Null: { 'aws:TagKeys': 'false' } },
   });
-  const deleteStatements = (account: string | Json) => [
+  const deleteStatements = (account: Where) => [
     {
       Sid: 'DeleteMarkedVolumes',
       Effect: 'Allow',
@@ -252,26 +304,23 @@ describe('actions enabled', () => {
       Sid: 'CreateSnapshotsTaggedWithTheirSource',
       Effect: 'Allow',
       Action: 'ec2:CreateSnapshot',
-      Resource: partitionArn(':ec2:*::snapshot/*'),
+      Resource: snapshots(account),
       Condition: { Null: { [`aws:RequestTag/${SOURCE}`]: 'false' } },
     },
     {
       Sid: 'TagSnapshotsOnCreation',
       Effect: 'Allow',
       Action: 'ec2:CreateTags',
-      Resource: partitionArn(':ec2:*::snapshot/*'),
+      Resource: snapshots(account),
       Condition: { StringEquals: { 'ec2:CreateAction': 'CreateSnapshot' } },
     },
   ];
-  const readWithSnapshots = {
-    ...READ_ONLY,
-    Action: ['ec2:DescribeRegions', 'ec2:DescribeVolumes', 'ec2:DescribeSnapshots', 'cloudwatch:GetMetricData'],
-  };
+  const readWithSnapshots = { ...readOnly(v), Action: v.readWithSnapshotsActions };
 
   test('mark only: the home account may write only the mark tag on its volumes; member role likewise', () => {
     const statements = jobStatements(markOnly.auditT);
-    expect(statements.slice(3)).toEqual([markStatement(ACCOUNT)]);
-    expect(memberStatements(markOnly.memberT)).toEqual([READ_ONLY, markStatement({ Ref: 'AWS::AccountId' })]);
+    expect(statements.slice(3)).toEqual([markStatement('home')]);
+    expect(memberStatements(markOnly.memberT)).toEqual([readOnly(v), markStatement('member')]);
   });
 
   test('mark + delete + organization: ListAccounts, snapshot and delete statements, all conditioned on the mark', () => {
@@ -283,16 +332,20 @@ describe('actions enabled', () => {
       Action: 'organizations:ListAccounts',
       Resource: '*',
     });
-    expect(statements.slice(4)).toEqual([markStatement(ACCOUNT), ...deleteStatements(ACCOUNT)]);
+    expect(statements.slice(4)).toEqual([markStatement('home'), ...deleteStatements('home')]);
     expect(memberStatements(full.memberT)).toEqual([
       readWithSnapshots,
-      markStatement({ Ref: 'AWS::AccountId' }),
-      ...deleteStatements({ Ref: 'AWS::AccountId' }),
+      markStatement('member'),
+      ...deleteStatements('member'),
     ]);
   });
 
   test('snapshotBeforeDelete off: no snapshot statements', () => {
-    const { memberT } = build({ actions: { mark: true, delete: true, snapshotBeforeDelete: false } });
+    const { memberT } = build(
+      { actions: { mark: true, delete: true, snapshotBeforeDelete: false } },
+      { region: 'eu-west-1' },
+      v.app(),
+    );
     expect(memberStatements(memberT).map((s) => s.Sid)).toEqual([
       'DescribeVolumesRegionsAndIdleMetrics',
       'MarkAndUnmarkVolumes',
@@ -323,8 +376,8 @@ describe('cdk-nag', () => {
   ];
   test.each(
     nagCases.flatMap(([name, make]) => [
-      [`${name} (no feature flags)`, () => make(testApp())] as const,
-      [`${name} (cdk.json feature flags)`, () => make(cdkJsonApp())] as const,
+      [`${name} (no feature flags)`, () => make(bareApp())] as const,
+      [`${name} (cdk.json feature flags)`, () => make(testApp())] as const,
     ]),
   )('%s: no unacknowledged finding in the ebs-audit stacks', (_n, makeApp) => {
     const app = makeApp();
@@ -333,13 +386,33 @@ describe('cdk-nag', () => {
     for (const stack of stacks) expect(nagViolations(stack)).toEqual([]);
   });
 
-  test('with cdk.json flags and a known region the partition is literal, and still scoped to the member role', () => {
-    const { auditT } = build({}, { account: ACCOUNT, region: 'eu-west-1' }, cdkJsonApp());
+  const partitionCases: [string, App, Json, string | Json][] = [
+    [
+      'with cdk.json flags and a known region the partition is literal',
+      testApp(),
+      { account: ACCOUNT, region: 'eu-west-1' },
+      'arn:aws:iam::*:role/platform-ops-ebs-audit',
+    ],
+    [
+      'without feature flags the partition stays a token',
+      bareApp(),
+      { account: ACCOUNT, region: 'eu-west-1' },
+      partitionArn(':iam::*:role/platform-ops-ebs-audit'),
+    ],
+    [
+      'with cdk.json flags but no known region the partition stays a token',
+      testApp(),
+      {},
+      partitionArn(':iam::*:role/platform-ops-ebs-audit'),
+    ],
+  ];
+  test.each(partitionCases)('%s, and still scoped to the member role', (_n, app, env, resource) => {
+    const { auditT } = build({}, env, app);
     expect(jobStatements(auditT)[0]).toEqual({
       Sid: 'AssumeTheMemberRole',
       Effect: 'Allow',
       Action: 'sts:AssumeRole',
-      Resource: 'arn:aws:iam::*:role/platform-ops-ebs-audit',
+      Resource: resource,
     });
   });
 });
