@@ -1,3 +1,4 @@
+import { allowAlarmsOfThisAccount } from './topic-access';
 import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -59,18 +60,7 @@ export class AlertNotifier extends Construct {
       enforceSSL: true,
     });
     // CloudWatch alarms of this account and region publish here.
-    this.alarmsTopic.addToResourcePolicy(
-      new iam.PolicyStatement({
-        sid: 'AllowCloudWatchAlarmsOfThisAccount',
-        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
-        actions: ['sns:Publish'],
-        resources: [this.alarmsTopic.topicArn],
-        conditions: {
-          StringEquals: { 'aws:SourceAccount': stack.account },
-          ArnLike: { 'aws:SourceArn': `arn:${stack.partition}:cloudwatch:${stack.region}:${stack.account}:alarm:*` },
-        },
-      }),
-    );
+    allowAlarmsOfThisAccount(this.alarmsTopic, stack);
     // Amazon Managed Service for Prometheus alertmanager (its only receiver is SNS) of this account and region.
     this.alarmsTopic.addToResourcePolicy(
       new iam.PolicyStatement({

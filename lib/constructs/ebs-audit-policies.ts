@@ -1,4 +1,7 @@
+import type { Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type { IConstruct } from 'constructs';
+import { acknowledgeWildcard, nagPseudo } from './nag';
 import { EBS_AUDIT_MARK_TAG_KEY, EBS_AUDIT_SNAPSHOT_SOURCE_TAG_KEY } from '../config/ebs-audit';
 
 /** The action switches that decide which write statements exist at all. */
@@ -80,4 +83,41 @@ export function ebsAuditActionStatements(
     );
   }
   return statements;
+}
+
+/**
+ * Acknowledges the wildcards that ebsAuditReadStatement and ebsAuditActionStatements put in `policy`, each with its
+ * reason. `unscopedActions` names any further action of the same policy that also has no resource-level permissions.
+ */
+export function acknowledgeEbsAuditWildcards(
+  policy: IConstruct,
+  stack: Stack,
+  actions: EbsAuditActionSwitches,
+  unscopedActions: readonly string[] = [],
+): void {
+  const { partition, account } = nagPseudo(stack);
+  const described = [
+    'ec2:DescribeVolumes',
+    'ec2:DescribeRegions',
+    'ec2:DescribeSnapshots',
+    'cloudwatch:GetMetricData',
+    ...unscopedActions,
+  ];
+  acknowledgeWildcard(
+    policy,
+    'Resource::*',
+    `${described.slice(0, -1).join(', ')} and ${described[described.length - 1]} have no resource-level permissions.`,
+  );
+  if (actions.mark)
+    acknowledgeWildcard(
+      policy,
+      `Resource::arn:${partition}:ec2:*:${account}:volume/*`,
+      'Volumes to mark/delete are found at run time in any region; every statement is conditioned on the deletion mark tag.',
+    );
+  if (actions.delete && actions.snapshotBeforeDelete)
+    acknowledgeWildcard(
+      policy,
+      `Resource::arn:${partition}:ec2:*::snapshot/*`,
+      'Snapshot ids do not exist before CreateSnapshot; creation requires the source-volume tag, tagging only on creation.',
+    );
 }

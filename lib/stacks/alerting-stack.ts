@@ -5,6 +5,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
 import { AlertNotifier } from '../constructs/alert-notifier';
+import { allowAlarmsOfThisAccount } from '../constructs/topic-access';
 import type { JobStackProps } from './job-stack';
 
 export type AlertingStackProps = Omit<JobStackProps, 'opsTopic'>;
@@ -46,18 +47,7 @@ export class AlertingStack extends Stack {
       enforceSSL: true,
     });
     // Alarms in this account may publish (the topic policy is the only way CloudWatch gets in).
-    this.opsTopic.addToResourcePolicy(
-      new iam.PolicyStatement({
-        sid: 'AllowCloudWatchAlarmsOfThisAccount',
-        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
-        actions: ['sns:Publish'],
-        resources: [this.opsTopic.topicArn],
-        conditions: {
-          StringEquals: { 'aws:SourceAccount': this.account },
-          ArnLike: { 'aws:SourceArn': `arn:${this.partition}:cloudwatch:${this.region}:${this.account}:alarm:*` },
-        },
-      }),
-    );
+    allowAlarmsOfThisAccount(this.opsTopic, this);
     for (const email of config.alerting.emailSubscriptions) {
       this.opsTopic.addSubscription(new subscriptions.EmailSubscription(email));
     }

@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { Duration, Stack, Token, Validations } from 'aws-cdk-lib';
+import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -8,6 +8,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { FRESHNESS_METRICS, TARGET_DIMENSION } from '../../lambdas/backup-pruner/freshness';
 import { type BackupPrunerConfig, type BackupTargetConfig, functionSettings } from '../config';
+import { nagPseudo } from '../constructs/nag';
 import { ScheduledJob } from '../constructs/scheduled-job';
 import type { JobStackProps } from './job-stack';
 
@@ -68,7 +69,7 @@ export class BackupPrunerStack extends Stack {
         }),
       );
       // cdk-nag names the finding with the partition as written in the template: a literal, or <AWS::Partition>.
-      acknowledged.push(`arn:${this.nagText(this.partition, 'AWS::Partition')}:s3:::${target.bucket}/${scopePrefix}*`);
+      acknowledged.push(`arn:${nagPseudo(this).partition}:s3:::${target.bucket}/${scopePrefix}*`);
       if (target.credentialsSecretName) {
         secretsmanager.Secret.fromSecretNameV2(
           this,
@@ -86,18 +87,14 @@ export class BackupPrunerStack extends Stack {
         reason: `Objects of one backup target only: S3 scopes object permissions by key prefix (${arn.replace('<AWS::Partition>', 'aws')}).`,
       });
     }
+    const nag = nagPseudo(this);
     for (const target of cfg.targets.filter((t) => t.credentialsSecretName)) {
       Validations.of(fn.role).acknowledge({
-        id: `AwsSolutions-IAM5[Resource::arn:${this.nagText(this.partition, 'AWS::Partition')}:secretsmanager:${this.nagText(this.region, 'AWS::Region')}:${this.nagText(this.account, 'AWS::AccountId')}:secret:${target.credentialsSecretName}-??????]`,
+        id: `AwsSolutions-IAM5[Resource::arn:${nag.partition}:secretsmanager:${nag.region}:${nag.account}:secret:${target.credentialsSecretName}-??????]`,
         reason:
           'Secrets Manager appends six random characters to a secret ARN; the grant names the one MinIO credentials secret.',
       });
     }
-  }
-
-  /** How cdk-nag writes a value in a finding id: the literal, or `<AWS::Pseudo>` for an unresolved pseudo parameter. */
-  private nagText(value: string, pseudo: string): string {
-    return Token.isUnresolved(value) ? `<${pseudo}>` : value;
   }
 
   private vpcPlacement(vpcCfg: NonNullable<BackupPrunerConfig['vpc']>) {

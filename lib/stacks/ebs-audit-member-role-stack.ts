@@ -1,7 +1,8 @@
-import { CfnParameter, Stack, type StackProps, Token, Validations } from 'aws-cdk-lib';
+import { CfnParameter, Stack, type StackProps } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
 import {
+  acknowledgeEbsAuditWildcards,
   ebsAuditActionStatements,
   ebsAuditReadStatement,
   type EbsAuditActionSwitches,
@@ -52,26 +53,6 @@ export class EbsAuditMemberRoleStack extends Stack {
     }
 
     const policy = this.role.node.tryFindChild('DefaultPolicy');
-    if (policy) {
-      // Finding ids name pseudo parameters as <AWS::...> unless the stack's env resolves them to literals.
-      const partition = Token.isUnresolved(this.partition) ? '<AWS::Partition>' : this.partition;
-      const account = Token.isUnresolved(this.account) ? '<AWS::AccountId>' : this.account;
-      const ack = (finding: string, reason: string) =>
-        Validations.of(policy).acknowledge({ id: `AwsSolutions-IAM5[${finding}]`, reason });
-      ack(
-        'Resource::*',
-        'ec2:DescribeVolumes, ec2:DescribeRegions, ec2:DescribeSnapshots and cloudwatch:GetMetricData have no resource-level permissions.',
-      );
-      if (props.actions.mark)
-        ack(
-          `Resource::arn:${partition}:ec2:*:${account}:volume/*`,
-          'Volumes to mark/delete are found at run time in any region; every statement is conditioned on the deletion mark tag.',
-        );
-      if (props.actions.delete && props.actions.snapshotBeforeDelete)
-        ack(
-          `Resource::arn:${partition}:ec2:*::snapshot/*`,
-          'Snapshot ids do not exist before CreateSnapshot; creation requires the source-volume tag, tagging only on creation.',
-        );
-    }
+    if (policy) acknowledgeEbsAuditWildcards(policy, this, props.actions);
   }
 }

@@ -1,11 +1,16 @@
 import * as path from 'node:path';
-import { Duration, Stack, Token, Validations } from 'aws-cdk-lib';
+import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import { functionSettings } from '../config';
 import { ebsAuditFunctionRoleName, type EbsAuditConfig } from '../config/ebs-audit';
-import { ebsAuditActionStatements, ebsAuditReadStatement } from '../constructs/ebs-audit-policies';
+import {
+  acknowledgeEbsAuditWildcards,
+  ebsAuditActionStatements,
+  ebsAuditReadStatement,
+} from '../constructs/ebs-audit-policies';
+import { acknowledgeWildcard, nagPseudo } from '../constructs/nag';
 import { ScheduledJob } from '../constructs/scheduled-job';
 import type { JobStackProps } from './job-stack';
 
@@ -101,33 +106,18 @@ export class EbsAuditStack extends Stack {
 
     const policy = fn.role.node.tryFindChild('DefaultPolicy');
     if (policy) {
-      // Finding ids name pseudo parameters as <AWS::...> unless the stack's env resolves them to literals.
-      const partition = Token.isUnresolved(this.partition) ? '<AWS::Partition>' : this.partition;
-      const account = Token.isUnresolved(this.account) ? '<AWS::AccountId>' : this.account;
-      const ack = (finding: string, reason: string) =>
-        Validations.of(policy).acknowledge({ id: `AwsSolutions-IAM5[${finding}]`, reason });
-      ack(
+      const { partition } = nagPseudo(this);
+      acknowledgeWildcard(
+        policy,
         `Resource::arn:${partition}:iam::*:role/${cfg.memberRoleName}`,
         'Member accounts are discovered at run time (Organizations or config), so the account is a wildcard; the role name is fixed.',
       );
-      ack(
-        'Resource::*',
-        'ec2:DescribeVolumes, ec2:DescribeRegions, ec2:DescribeSnapshots, cloudwatch:GetMetricData and organizations:ListAccounts have no resource-level permissions.',
-      );
-      ack(
+      acknowledgeWildcard(
+        policy,
         `Resource::<${this.getLogicalId(this.reportBucket.node.defaultChild as s3.CfnBucket)}.Arn>/${cfg.report.prefix}*`,
         'Report keys are dated per run; the wildcard is confined to the report prefix of the report bucket.',
       );
-      if (cfg.actions.mark)
-        ack(
-          `Resource::arn:${partition}:ec2:*:${account}:volume/*`,
-          'Volumes to mark/delete are found at run time in any region; every statement is conditioned on the deletion mark tag.',
-        );
-      if (cfg.actions.delete && cfg.actions.snapshotBeforeDelete)
-        ack(
-          `Resource::arn:${partition}:ec2:*::snapshot/*`,
-          'Snapshot ids do not exist before CreateSnapshot; creation requires the source-volume tag, tagging only on creation.',
-        );
+      acknowledgeEbsAuditWildcards(policy, this, cfg.actions, ['organizations:ListAccounts']);
     }
   }
 }
