@@ -1,3 +1,4 @@
+import { FRESHNESS_METRICS, TARGET_DIMENSION } from '../backup-pruner/freshness';
 import type { CnpgSignal, Notification, NotificationLink } from './model';
 
 /** Texts that name a CNPG failover on their own (metric, Kubernetes event reasons, chart rule names). */
@@ -37,7 +38,12 @@ const CLUSTER_KEYS = [
   'pg_cluster',
   'cluster',
   'target',
+  // backup-pruner's freshness metrics name the barman server by its target name.
+  TARGET_DIMENSION,
 ];
+
+const BACKUP_PRUNER_SERVICE = 'backup-pruner';
+const FRESHNESS_METRIC_NAMES: ReadonlySet<string> = new Set(Object.values(FRESHNESS_METRICS));
 
 export type RunbookLinks = Partial<Record<CnpgSignal, string>>;
 
@@ -80,13 +86,8 @@ export function detectCnpgSignal(n: Notification): CnpgSignal | undefined {
   if (n.kind === 'backup-job' || n.kind === 'backup-notification') return undefined;
   if (BACKUP_SPECIFIC.some((re) => re.test(haystack)) || (isCnpg && BACKUP_GENERIC.some((re) => re.test(haystack))))
     return 'backup-failed';
-  // Our own backup-freshness checks (backup-pruner): stale backups or WAL are a backup failure in effect.
-  if (
-    n.kind === 'ops-event' &&
-    n.tags.source === 'backup-pruner' &&
-    n.severity !== 'info' &&
-    /stale|fresh|backup-fail|wal/.test(n.tags.kind ?? '')
-  ) {
+  // Our own backup-freshness alarms (backup-pruner's stack): a stale backup or WAL, or a job that stopped reporting.
+  if (n.dimensions?.service === BACKUP_PRUNER_SERVICE && n.signals.some((s) => FRESHNESS_METRIC_NAMES.has(s))) {
     return 'backup-failed';
   }
   return undefined;

@@ -103,7 +103,7 @@ describe('platform-ops alert-notifier (the real CLI)', () => {
       );
       expect(run.status).toBe(0);
       expect(posts.at(-1)?.path).toBe('/hook/SECRETPART');
-      expect(posts.at(-1)?.payload.text).toMatch(/backup-pruner: backup-stale/);
+      expect(posts.at(-1)?.payload.text).toMatch(/backup-pruner: prune-refused/);
       expect(run.stdout).toMatch(/^index\s+name\s+route\s+result/);
       expect(run.stdout).toMatch(/sent \(HTTP 200\)/);
       expect(run.stdout + run.stderr).not.toContain('SECRETPART');

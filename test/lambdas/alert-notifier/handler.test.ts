@@ -109,7 +109,11 @@ describe('handler (module-scope config, Powertools secret, real HTTP to a loopba
 
   it('posts each SNS record to its route and a direct EventBridge event too', async () => {
     await handler(
-      snsEvent({ body: fixtureText('cloudwatch-metric-alarm.json') }, { body: fixtureText('ops-event.json') }),
+      snsEvent(
+        { body: fixtureText('cloudwatch-metric-alarm.json') },
+        // Critical, so it takes the oncall route (the contract allows any job a critical ops event).
+        { body: JSON.stringify({ ...fixtureJson('ops-event.json'), severity: 'critical' }) },
+      ),
       context(),
     );
     await handler(fixtureJson('backup-job-failed.json'), context());

@@ -9,6 +9,9 @@ import type { SlackPayload } from '../../../lambdas/alert-notifier/render-slack'
 import { TransientDeliveryError, type DeliveryResult } from '../../../lambdas/alert-notifier/slack-webhook';
 import { fixtureJson, fixtureText, OPS_TOPIC, ROUTES_CONFIG, snsEvent } from './helpers';
 
+/** The contract allows any job a critical ops event; the critical route is tested with one. */
+const CRITICAL_OPS_EVENT = JSON.stringify({ ...fixtureJson('ops-event.json'), severity: 'critical' });
+
 const URLS: Record<string, string> = {
   oncall: 'https://hooks.slack.com/services/T000/B001/oncallsecret',
   dba: 'https://hooks.slack.com/services/T000/B002/dbasecret',
@@ -63,9 +66,10 @@ describe('AlertNotifier.handle', () => {
       ),
     );
     expect(outcome).toEqual({ sent: 4, duplicates: 0, rejected: 0, permanentFailures: 0, transientFailures: 0 });
-    expect(h.sent.map((s) => s.route)).toEqual(['platform', 'oncall', 'oncall', 'platform']);
+    // The ops event is a warning (a refused prune): no severity or tag route matches, so the default route.
+    expect(h.sent.map((s) => s.route)).toEqual(['platform', 'oncall', 'platform', 'platform']);
     expect(h.sent[1].payload.text.startsWith('<!here> 🔴 CNPG failover on cluster orders-db')).toBe(true);
-    expect(h.metrics).toMatchObject({ MessagesSent: 4, CnpgSignals: 3 });
+    expect(h.metrics).toMatchObject({ MessagesSent: 4, CnpgSignals: 2 });
   });
 
   it('handles a direct EventBridge event (no Records)', async () => {
@@ -129,14 +133,14 @@ describe('AlertNotifier.handle', () => {
 
   it('a route missing from the secret falls back to the default route', async () => {
     const h = harness(undefined, { platform: URLS.platform });
-    await h.notifier.handle(snsEvent({ body: fixtureText('ops-event.json') }));
+    await h.notifier.handle(snsEvent({ body: CRITICAL_OPS_EVENT }));
     expect(h.sent.map((s) => s.route)).toEqual(['platform']);
     expect(h.logs.some((l) => l.level === 'warn' && l.extra?.route === 'oncall')).toBe(true);
   });
 
   it('no URL for the route nor the default route fails the invocation (the DLQ keeps the message)', async () => {
     const h = harness(undefined, {});
-    await expect(h.notifier.handle(snsEvent({ body: fixtureText('ops-event.json') }))).rejects.toThrow(
+    await expect(h.notifier.handle(snsEvent({ body: CRITICAL_OPS_EVENT }))).rejects.toThrow(
       /no webhook for route "oncall"/,
     );
     expect(h.metrics.WebhookMissing).toBe(1);

@@ -231,17 +231,23 @@ describe('parseInbound: one fixture per input kind', () => {
     expect(n.name).toBe('DiskFull');
   });
 
-  it('ops event from the suite: severity, summary, details, source/kind tags; stale backup is a CNPG backup failure', () => {
+  it('ops event from the suite: severity, summary, details, source/kind tags; a prune outcome is not a CNPG signal', () => {
     const n = parse(snsMessage(fixtureText('ops-event.json')));
     expect(n).toMatchObject({
       kind: 'ops-event',
-      name: 'backup-pruner: backup-stale',
-      state: 'ALARM',
-      severity: 'critical',
-      description: 'orders-db: newest base backup is 31 h old (limit 26 h); WAL is 4 min old',
-      tags: { source: 'backup-pruner', kind: 'backup-stale' },
+      name: 'backup-pruner: prune-refused',
+      state: 'WARNING',
+      severity: 'warning',
+      description: 'backup-pruner: 3 target(s); 0 of 0 planned object(s) deleted; refused: orders-db',
+      tags: { source: 'backup-pruner', kind: 'prune-refused' },
     });
-    expect(field(n, 'newestBackupAgeHours')).toBe('31');
+    expect(field(n, 'objectsToDelete')).toBe('0');
+    expect(n.cnpg).toBeUndefined();
+  });
+
+  it("backup-pruner's freshness alarm is a CNPG backup failure for the target's cluster", () => {
+    const n = parse(snsMessage(fixtureText('cloudwatch-freshness-alarm.json')));
+    expect(n).toMatchObject({ kind: 'cloudwatch-alarm', state: 'ALARM', region: 'eu-west-1' });
     expect(n.cnpg).toEqual({ signal: 'backup-failed', cluster: 'orders-db' });
   });
 

@@ -128,13 +128,23 @@ describe('CNPG classification', () => {
       undefined,
     ],
     [
-      'backup-pruner stale-backup ops event',
-      { kind: 'ops-event', severity: 'critical', tags: { source: 'backup-pruner', kind: 'backup-stale' } },
+      'backup-pruner freshness alarm (newest backup too old)',
+      { dimensions: { service: 'backup-pruner', Target: 'orders-db' }, signals: ['NewestBackupAgeSeconds'] },
       'backup-failed',
     ],
     [
-      'backup-pruner info ops event is not a failure',
-      { kind: 'ops-event', severity: 'info', tags: { source: 'backup-pruner', kind: 'backup-fresh' } },
+      'backup-pruner freshness alarm (WAL too old)',
+      { dimensions: { service: 'backup-pruner', Target: 'orders-db' }, signals: ['NewestWalAgeSeconds'] },
+      'backup-failed',
+    ],
+    [
+      'same metric name from another service is not ours',
+      { dimensions: { service: 'other' }, signals: ['NewestBackupAgeSeconds'] },
+      undefined,
+    ],
+    [
+      'backup-pruner run outcome (a refused prune) is not a backup failure',
+      { kind: 'ops-event', severity: 'warning', tags: { source: 'backup-pruner', kind: 'prune-refused' } },
       undefined,
     ],
     ['plain CPU alarm', { name: 'orders-api-cpu', signals: ['CPUUtilization'] }, undefined],
