@@ -362,7 +362,9 @@ export function priceListApiResolver(
   const fallback = (region: string, why: string): RegionPrices => {
     const builtIn = builtInRegionPrices(region, table);
     const note = `${PRICE_LIST_API_SOURCE} unavailable (${why}); ${
-      builtIn.priceSource === 'built-in' ? 'using the built-in table' : 'the built-in table has no prices for this region'
+      builtIn.priceSource === 'built-in'
+        ? 'using the built-in table'
+        : 'the built-in table has no prices for this region'
     }`;
     return { ...builtIn, note };
   };
@@ -403,9 +405,9 @@ export function priceListApiResolver(
         pending = resolve(region)
           .catch((err: unknown) => fallback(region, errorText(err))) // pricing never fails the run
           .then((prices) => {
-          done.set(region, prices);
-          return prices;
-        });
+            done.set(region, prices);
+            return prices;
+          });
         perRun.set(region, pending);
       }
       return pending;

@@ -189,7 +189,8 @@ export function estimateRegionalCost(volume: PricedVolumeSpec, prices: RegionPri
   const { region } = prices;
   const source = prices.priceSource;
   const regional = source === 'none' ? undefined : prices.priceList;
-  if (source === 'none' || !regional) return { status: 'unknown', reason: prices.note ?? `no price list for region ${region}` };
+  if (source === 'none' || !regional)
+    return { status: 'unknown', reason: prices.note ?? `no price list for region ${region}` };
   const type = volume.volumeType ?? '(none)';
   const known = (VOLUME_TYPES as readonly string[]).includes(type);
   const unpricedReason = known ? prices.unpriced?.[type as VolumeType] : undefined;

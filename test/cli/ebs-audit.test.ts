@@ -147,11 +147,7 @@ test('--pricing built-in: no Price List call, every priced volume says built-in'
   const { stdout } = await run('--pricing', 'built-in', '--format', 'json', '--regions', 'us-east-1');
   expect(pricingMock).toHaveReceivedCommandTimes(GetProductsCommand, 0);
   const json = JSON.parse(stdout);
-  expect(json.volumes.map((v: { priceSource: string }) => v.priceSource)).toEqual([
-    'built-in',
-    'built-in',
-    'built-in',
-  ]);
+  expect(json.volumes.map((v: { priceSource: string }) => v.priceSource)).toEqual(['built-in', 'built-in', 'built-in']);
   expect(json.summary.prices.sourceCounts).toEqual({ 'price-list-api': 0, 'built-in': 1, none: 0 });
 });
 

@@ -94,10 +94,7 @@ test('writes the dated CSV and JSON report and publishes one ops event summarisi
   expect(json.summary.totalMonthlyCostUsd).toBe(87.5);
   // Priced live (the default source); a warm container would reuse the answer, this is the first invocation.
   expect(pricingMock).toHaveReceivedCommandTimes(GetProductsCommand, 1);
-  expect(json.volumes.map((v: { priceSource: string }) => v.priceSource)).toEqual([
-    'price-list-api',
-    'price-list-api',
-  ]);
+  expect(json.volumes.map((v: { priceSource: string }) => v.priceSource)).toEqual(['price-list-api', 'price-list-api']);
   expect(json.pricing).toEqual([expect.objectContaining({ region: 'us-east-1', priceSource: 'price-list-api' })]);
   expect(json.actionPlan.mark).toHaveLength(2); // the plan is in the report, written before acting
 

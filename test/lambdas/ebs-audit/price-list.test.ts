@@ -215,7 +215,11 @@ describe('parseEbsPriceList', () => {
       }),
       'not json',
     ];
-    const parsed = parseEbsPriceList('us-east-1', [...ebsRegionProducts('us-east-1', '', US_EAST_1), ...variants], RUN_DATE);
+    const parsed = parseEbsPriceList(
+      'us-east-1',
+      [...ebsRegionProducts('us-east-1', '', US_EAST_1), ...variants],
+      RUN_DATE,
+    );
     expect(parsed.unpriced).toEqual({});
     expect(parsed.priceList.prices.gp2).toEqual({ kind: 'storage-only', perGbMonth: 0.1 });
     expect(parsed.priceList.prices.sc1).toEqual({ kind: 'storage-only', perGbMonth: 0.015 });
@@ -331,7 +335,9 @@ describe('priceListApiResolver', () => {
   test('a network failure also falls back, and a failed answer is not cached for the next run', async () => {
     pricingMock
       .on(GetProductsCommand)
-      .rejectsOnce(Object.assign(new Error('getaddrinfo ENOTFOUND api.pricing.us-east-1.amazonaws.com'), { name: 'Error' }))
+      .rejectsOnce(
+        Object.assign(new Error('getaddrinfo ENOTFOUND api.pricing.us-east-1.amazonaws.com'), { name: 'Error' }),
+      )
       .resolves({ PriceList: ebsRegionProducts('us-east-1', '', US_EAST_1) });
     const cache = new PriceListCache();
     const first = await priceListApiResolver(client, { now, cache }).pricesFor('us-east-1');
@@ -403,14 +409,11 @@ describe('the audit with live prices', () => {
   test('each region priced once for all accounts; every volume says which source priced it', async () => {
     answerByRegion({
       'us-east-1': ebsRegionProducts('us-east-1', '', US_EAST_1),
-      'eu-west-2': [
-        ...ebsRegionProducts('eu-west-2', 'EUW2-', OTHER_REGION).filter((i) => !i.includes('io2.tier2')),
-      ],
+      'eu-west-2': [...ebsRegionProducts('eu-west-2', 'EUW2-', OTHER_REGION).filter((i) => !i.includes('io2.tier2'))],
     });
     const result = await audit(priceListApiResolver(client, { now, cache: new PriceListCache() }));
     expect(pricingMock).toHaveReceivedCommandTimes(GetProductsCommand, 3); // 3 regions, 2 accounts
-    const by = (id: string, account = HOME) =>
-      result.volumes.find((v) => v.volumeId === id && v.account === account);
+    const by = (id: string, account = HOME) => result.volumes.find((v) => v.volumeId === id && v.account === account);
     expect(by('vol-gp2-us-east-1')).toMatchObject({ monthlyCostUsd: 10, priceSource: 'price-list-api' });
     expect(by('vol-gp2-eu-west-2', M1)).toMatchObject({ monthlyCostUsd: 11.6, priceSource: 'price-list-api' });
     expect(by('vol-io2-eu-west-2')).toMatchObject({
@@ -450,14 +453,18 @@ describe('the audit with live prices', () => {
     });
     const summary = summarizeAudit(result);
     expect(summary.prices.sourceCounts).toEqual({ 'price-list-api': 0, 'built-in': 1, none: 2 });
-    expect(summary.prices.regions.every((r) => /unavailable \(AccessDeniedException: denied\)/.test(r.note ?? ''))).toBe(
-      true,
-    );
+    expect(
+      summary.prices.regions.every((r) => /unavailable \(AccessDeniedException: denied\)/.test(r.note ?? '')),
+    ).toBe(true);
   });
 });
 
 test('RegionPrices from the built-in table carry their source', () => {
-  const p: RegionPrices = { region: 'us-east-1', priceSource: 'built-in', priceList: EBS_PRICE_TABLE.regions['us-east-1'] };
+  const p: RegionPrices = {
+    region: 'us-east-1',
+    priceSource: 'built-in',
+    priceList: EBS_PRICE_TABLE.regions['us-east-1'],
+  };
   expect(estimateRegionalCost({ volumeType: 'sc1', sizeGiB: 50 }, p)).toMatchObject({
     status: 'priced',
     usd: 0.75,
