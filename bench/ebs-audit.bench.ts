@@ -7,6 +7,8 @@
  * the audit needs:
  *   ListAccounts ceil(accounts / 20) + AssumeRole (members) + DescribeRegions (accounts)
  *   + DescribeVolumes Σ max(1, ceil(volumes / 500)) + GetMetricData Σ ceil(volumes / 500)
+ *   + GetProducts (live prices, the default source): one query per region that has volumes in any account, once per
+ *     run (not per account or volume); the simulated answer holds that region's 14 EBS products (one page)
  * and there must be no per-volume call (no DescribeVolumes with VolumeIds).
  * Targets: wall < 30 s with bounded concurrency (peak in-flight calls ≤ the configured concurrency), peak RSS < 256 MB.
  *
@@ -15,11 +17,13 @@
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { OrganizationsClient } from '@aws-sdk/client-organizations';
+import { PricingClient } from '@aws-sdk/client-pricing';
 import { STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity } from '@smithy/types';
 import { EBS_AUDIT_MARK_TAG_KEY, ebsAuditConfig } from '../lib/config/ebs-audit';
 import { runAudit } from '../lambdas/ebs-audit/audit-run';
 import type { AuditClientFactory } from '../lambdas/ebs-audit/aws-ports';
+import { PriceListCache, priceListApiResolver } from '../lambdas/ebs-audit/price-list';
 import { buildJsonReport, summarizeAudit, volumesToCsv } from '../lambdas/ebs-audit/report';
 
 const ACCOUNTS = 100;
@@ -121,9 +125,47 @@ function simulate(command: string, input: Record<string, unknown>, account: stri
         })),
       };
     }
+    case 'GetProductsCommand': {
+      const filters = input.Filters as { Field: string; Value: string }[];
+      const priced = filters.find((f) => f.Field === 'regionCode')?.Value ?? '';
+      return { FormatVersion: 'aws_v1', PriceList: simulatedEbsProducts(priced) };
+    }
     default:
       throw new Error(`simulated AWS has no ${command}`);
   }
+}
+
+/** A region's EBS volume products in the Price List shape (us-east-1 figures, region-prefixed usage types). */
+function simulatedEbsProducts(region: string): string[] {
+  const prefix = region === 'us-east-1' ? '' : `${region.replace(/-/g, '').toUpperCase().slice(0, 5)}-`;
+  const item = (family: string, usage: string, unit: string, usd: string, volumeApiName?: string) =>
+    JSON.stringify({
+      product: {
+        productFamily: family,
+        attributes: { regionCode: region, locationType: 'AWS Region', usagetype: `${prefix}${usage}`, volumeApiName },
+      },
+      terms: { OnDemand: { t: { priceDimensions: { d: { unit, pricePerUnit: { USD: usd } } } } } },
+      publicationDate: '2026-11-01T00:00:00Z',
+    });
+  const storage = (suffix: string, api: string, usd: string) =>
+    item('Storage', `EBS:VolumeUsage${suffix}`, 'GB-Mo', usd, api);
+  const iops = (suffix: string, usd: string) => item('System Operation', `EBS:VolumeP-IOPS${suffix}`, 'IOPS-Mo', usd);
+  return [
+    storage('.gp2', 'gp2', '0.10'),
+    storage('.gp3', 'gp3', '0.08'),
+    storage('.piops', 'io1', '0.125'),
+    storage('.io2', 'io2', '0.125'),
+    storage('.st1', 'st1', '0.045'),
+    storage('.sc1', 'sc1', '0.015'),
+    storage('', 'standard', '0.05'),
+    iops('.gp3', '0.005'),
+    iops('.piops', '0.065'),
+    iops('.io2', '0.065'),
+    iops('.io2.tier2', '0.0455'),
+    iops('.io2.tier3', '0.03185'),
+    item('Provisioned Throughput', 'EBS:VolumeP-Throughput.gp3', 'GiBps-mo', '40.96'),
+    item('System Operation', 'EBS:VolumeIOUsage', 'IOs', '0.00000005'),
+  ];
 }
 
 type AnyClient = { middlewareStack: { add: (mw: unknown, options: unknown) => void } };
@@ -162,6 +204,7 @@ const factory: AuditClientFactory = {
       accountOf(creds),
       region,
     ),
+  pricing: () => simulated(new PricingClient({ ...base, region: 'us-east-1' }), HOME, 'us-east-1'),
 };
 
 async function main() {
@@ -182,6 +225,11 @@ async function main() {
     rules: { ownerTags: config.ownerTags, excludeTag: config.excludeTag, markTagKey: EBS_AUDIT_MARK_TAG_KEY },
     concurrency: config.concurrency,
     scanMarked: false,
+    // The default source: live prices, through the same resolver the handler uses (cold container cache).
+    pricing: priceListApiResolver(() => factory.pricing(), {
+      now: new Date('2026-11-23T06:00:00Z'),
+      cache: new PriceListCache(),
+    }),
   });
   const scanSeconds = Number(process.hrtime.bigint() - started) / 1e9;
   // The handler also builds the report; include it in time and memory.
@@ -202,9 +250,11 @@ async function main() {
   let volumes = 0;
   let describePages = 0;
   let metricCalls = 0;
+  const regionsWithVolumes = new Set<string>();
   for (let a = 0; a < ACCOUNTS; a++)
     for (let r = 0; r < REGIONS.length; r++) {
       const n = volumeCount(a, r);
+      if (n > 0) regionsWithVolumes.add(REGIONS[r]);
       volumes += n;
       describePages += Math.max(1, Math.ceil(n / 500));
       metricCalls += Math.ceil(n / 500);
@@ -215,6 +265,7 @@ async function main() {
     DescribeRegionsCommand: ACCOUNTS,
     DescribeVolumesCommand: describePages,
     GetMetricDataCommand: metricCalls,
+    GetProductsCommand: regionsWithVolumes.size,
   };
   const totalCalls = [...calls.values()].reduce((s, n) => s + n, 0);
   const expectedTotal = Object.values(expected).reduce((s, n) => s + n, 0);
@@ -257,6 +308,9 @@ async function main() {
   for (const cmd of calls.keys()) if (!(cmd in expected)) failures.push(`unexpected ${cmd}`);
   if (result.volumes.length !== volumes) failures.push(`found ${result.volumes.length} volumes, expected ${volumes}`);
   if (result.notAudited.length > 0) failures.push(`${result.notAudited.length} scopes not audited`);
+  const notLive = result.pricing.filter((p) => p.priceSource !== 'price-list-api');
+  if (notLive.length > 0) failures.push(`${notLive.length} region(s) not priced live: ${notLive[0].note}`);
+  if (summary.unpricedCount > 0) failures.push(`${summary.unpricedCount} volumes unpriced`);
   if (failures.length > 0) {
     console.error(`FAIL: ${failures.join('; ')}`);
     process.exit(1);

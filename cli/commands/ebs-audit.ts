@@ -1,9 +1,15 @@
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { awsAccountId, awsRegion } from '../../lib/config/common';
-import { EBS_AUDIT_MARK_TAG_KEY, ebsAuditConfig } from '../../lib/config/ebs-audit';
+import {
+  EBS_AUDIT_MARK_TAG_KEY,
+  EBS_AUDIT_PRICE_SOURCES,
+  ebsAuditConfig,
+  type EbsAuditPriceSourceSetting,
+} from '../../lib/config/ebs-audit';
 import { runAudit, type AuditRunOutput } from '../../lambdas/ebs-audit/audit-run';
 import { sdkClientFactory, type AuditClientFactory } from '../../lambdas/ebs-audit/aws-ports';
+import { priceResolverFor } from '../../lambdas/ebs-audit/price-list';
 import { buildJsonReport, summarizeAudit, usd, volumesToCsv } from '../../lambdas/ebs-audit/report';
 import { compareByCost } from '../../lambdas/ebs-audit/volumes';
 import { createAwsClient } from '../../lambdas/shared/aws-clients';
@@ -29,6 +35,7 @@ interface Options {
   ownerTags: string[];
   excludeTag: { key: string; value: string };
   concurrency: number;
+  pricing: EbsAuditPriceSourceSetting;
   format: 'table' | 'csv' | 'json';
 }
 
@@ -75,6 +82,7 @@ export function auditTableRows(result: AuditRunOutput): Record<string, Cell>[] {
     'detached since': v.detachedSince === 'unknown' ? 'unknown' : v.detachedSince.slice(0, 10),
     owner: v.owner ?? '',
     name: v.name ?? '',
+    'priced by': v.priceSource === 'none' ? '' : v.priceSource,
     flags: [
       v.excluded ? 'excluded' : '',
       v.kubernetes ? 'kubernetes' : '',
@@ -96,6 +104,7 @@ const TABLE_COLUMNS = [
   'detached since',
   'owner',
   'name',
+  'priced by',
   'flags',
 ];
 
@@ -107,7 +116,7 @@ export function renderAuditTable(result: AuditRunOutput): string {
   );
   lines.push(
     `Total: ${s.volumeCount} unattached volume(s), ${s.totalSizeGiB} GiB, ${usd(s.totalMonthlyCostUsd)}/month` +
-      `${s.unpricedCount > 0 ? ` (+${s.unpricedCount} unpriced: region or type not in the price table)` : ''}` +
+      `${s.unpricedCount > 0 ? ` (+${s.unpricedCount} unpriced: see cost_note in --format csv)` : ''}` +
       `${s.excludedCount > 0 ? `; ${usd(s.reviewableMonthlyCostUsd)}/month without the ${s.excludedCount} excluded` : ''}\n`,
   );
   if (s.perAccount.length > 1) {
@@ -127,7 +136,22 @@ export function renderAuditTable(result: AuditRunOutput): string {
         ),
     );
   }
-  lines.push(`\nAudited ${s.auditedScopes} account/region pair(s). Prices: list prices as of ${s.prices.asOf}.\n`);
+  lines.push(`\nAudited ${s.auditedScopes} account/region pair(s). Prices: AWS list prices per month.\n`);
+  if (s.prices.regions.length > 0) {
+    lines.push(
+      formatTable(
+        s.prices.regions.map((r) => ({
+          region: r.region,
+          'price source': r.priceSource,
+          'as of': r.asOf ?? '',
+          note: [r.note ?? '', ...Object.entries(r.unpricedTypes).map(([type, why]) => `${type} unpriced: ${why}`)]
+            .filter(Boolean)
+            .join('; '),
+        })),
+        ['region', 'price source', 'as of', 'note'],
+      ),
+    );
+  }
   if (result.notAudited.length > 0) {
     lines.push(`\nNOT audited (${result.notAudited.length}):\n`);
     lines.push(
@@ -201,12 +225,21 @@ export function registerEbsAuditCommand(program: Command, deps: EbsAuditCliDeps 
           return n;
         }),
     )
+    .addOption(
+      new Option(
+        '--pricing <source>',
+        'where prices come from: the AWS Price List Query API (built-in table if it fails) or the built-in table only',
+      )
+        .choices([...EBS_AUDIT_PRICE_SOURCES])
+        .default(defaults.pricing.source),
+    )
     .addOption(new Option('--format <format>', 'output format').choices(['table', 'csv', 'json']).default('table'))
     .action(async (options: Options) => {
       const me = await (deps.whoAmI ?? localIdentity)();
       const now = (deps.now ?? (() => new Date()))();
       const runId = `cli-${now.toISOString().replace(/[-:.]/g, '')}`;
       const factory = (deps.factory ?? sdkClientFactory)(me.region);
+      const pricing = priceResolverFor(options.pricing, () => factory.pricing(), now);
       const result = await runAudit(factory, {
         runId,
         now,
@@ -219,7 +252,8 @@ export function registerEbsAuditCommand(program: Command, deps: EbsAuditCliDeps 
         rules: { ownerTags: options.ownerTags, excludeTag: options.excludeTag, markTagKey: EBS_AUDIT_MARK_TAG_KEY },
         concurrency: options.concurrency,
         scanMarked: false,
-      });
+        pricing: pricing.resolver,
+      }).finally(pricing.close);
       if (options.format === 'json') out.write(`${buildJsonReport(result)}\n`);
       else if (options.format === 'csv') out.write(volumesToCsv(result.volumes));
       else out.write(renderAuditTable(result));

@@ -16,7 +16,8 @@ import {
   listUnattachedVolumes,
   type AuditClientFactory,
 } from './aws-ports';
-import type { EBS_PRICE_TABLE } from './pricing';
+import { builtInPriceResolver, type RegionPriceResolver } from './price-list';
+import type { PriceTable, RegionPrices } from './pricing';
 import type { AuditResult, AuditStage, CoverageGap } from './report';
 import { classifyVolume, type AuditedVolume, type ClassificationRules } from './volumes';
 
@@ -37,7 +38,10 @@ export interface AuditRunOptions {
   readonly scanMarked: boolean;
   /** True once the run must stop starting new work (Lambda time budget). */
   readonly shouldStop?: () => boolean;
-  readonly prices?: typeof EBS_PRICE_TABLE;
+  /** Prices per region (once per region per run); defaults to the built-in table (`prices`). */
+  readonly pricing?: RegionPriceResolver;
+  /** The built-in table used when no `pricing` resolver is given. */
+  readonly prices?: PriceTable;
   /** Wall clock for finishedAt (defaults to the system clock). */
   readonly clock?: () => Date;
 }
@@ -46,6 +50,8 @@ export interface AuditRunOutput extends AuditResult {
   readonly markedElsewhere: readonly MarkedVolumeElsewhere[];
   /** Accounts whose volumes were looked at in at least one region. */
   readonly accounts: readonly string[];
+  /** The prices used per region with volumes, and where they came from. */
+  readonly pricing: readonly RegionPrices[];
 }
 
 /** Credentials per account from this run, reused by the action executor; never logged or reported. */
@@ -99,6 +105,7 @@ export async function runAudit(
   const volumes: AuditedVolume[] = [];
   const markedElsewhere: MarkedVolumeElsewhere[] = [];
   const auditedScopes: { account: string; region: string }[] = [];
+  const pricing = options.pricing ?? builtInPriceResolver(options.prices);
   const gap = (account: string, region: string, stage: AuditStage, err: unknown): CoverageGap => ({
     account,
     region,
@@ -115,6 +122,7 @@ export async function runAudit(
     warnings,
     markedElsewhere,
     accounts,
+    pricing: pricing.resolved(),
   });
 
   // Accounts
@@ -175,10 +183,10 @@ export async function runAudit(
           destroy(cw);
         }
       }
+      // One price lookup per region per run, shared by every account (the resolver never throws).
+      const prices = found.length > 0 ? await pricing.pricesFor(region) : undefined;
       for (const v of found) {
-        volumes.push(
-          classifyVolume(v, { account, region }, last.get(v.volumeId), options.rules, options.now, options.prices),
-        );
+        volumes.push(classifyVolume(v, { account, region }, last.get(v.volumeId), options.rules, options.now, prices));
       }
       for (const m of marked) {
         if (m.state === 'available') continue; // already in the scan above

@@ -18,9 +18,11 @@ import {
   type Volume,
 } from '@aws-sdk/client-ec2';
 import { OrganizationsClient, paginateListAccounts } from '@aws-sdk/client-organizations';
+import { PricingClient } from '@aws-sdk/client-pricing';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity } from '@smithy/types';
 import { createAwsClient } from '../shared/aws-clients';
+import { PRICE_LIST_ENDPOINT_REGION } from './price-list';
 import { METRIC_LOOKBACK_DAYS, METRIC_PERIOD_SECONDS, type ScannedVolume } from './volumes';
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -33,6 +35,8 @@ export interface AuditClientFactory {
   sts(region: string): STSClient;
   ec2(region: string, credentials?: AwsCredentialIdentity): EC2Client;
   cloudwatch(region: string, credentials?: AwsCredentialIdentity): CloudWatchClient;
+  /** The Price List Query API (us-east-1 endpoint) with the caller's own credentials; prices any region. */
+  pricing(): PricingClient;
 }
 
 /** The regional STS endpoint; tokens it issues are valid in opt-in regions too (global-endpoint ones may not be). */
@@ -46,6 +50,7 @@ export function sdkClientFactory(homeRegion: string): AuditClientFactory {
     sts: (region) => createAwsClient(STSClient, { region, endpoint: regionalStsEndpoint(region) }),
     ec2: (region, credentials) => createAwsClient(EC2Client, { region, credentials }),
     cloudwatch: (region, credentials) => createAwsClient(CloudWatchClient, { region, credentials }),
+    pricing: () => createAwsClient(PricingClient, { region: PRICE_LIST_ENDPOINT_REGION }),
   };
 }
 

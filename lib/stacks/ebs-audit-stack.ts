@@ -8,6 +8,7 @@ import { ebsAuditFunctionRoleName, type EbsAuditConfig } from '../config/ebs-aud
 import {
   acknowledgeEbsAuditWildcards,
   ebsAuditActionStatements,
+  ebsAuditPriceListStatement,
   ebsAuditReadStatement,
 } from '../constructs/ebs-audit-policies';
 import { acknowledgeWildcard, nagPseudo } from '../constructs/nag';
@@ -93,6 +94,9 @@ export class EbsAuditStack extends Stack {
         }),
       );
     }
+    // Live prices are read with this role's own credentials (the member roles need nothing for pricing).
+    const livePrices = cfg.pricing.source === 'price-list-api';
+    if (livePrices) fn.addToRolePolicy(ebsAuditPriceListStatement());
     fn.addToRolePolicy(
       new iam.PolicyStatement({
         sid: 'WriteReports',
@@ -117,7 +121,10 @@ export class EbsAuditStack extends Stack {
         `Resource::<${this.getLogicalId(this.reportBucket.node.defaultChild as s3.CfnBucket)}.Arn>/${cfg.report.prefix}*`,
         'Report keys are dated per run; the wildcard is confined to the report prefix of the report bucket.',
       );
-      acknowledgeEbsAuditWildcards(policy, this, cfg.actions, ['organizations:ListAccounts']);
+      acknowledgeEbsAuditWildcards(policy, this, cfg.actions, [
+        ...(cfg.accounts === 'organization' ? ['organizations:ListAccounts'] : []),
+        ...(livePrices ? ['pricing:GetProducts'] : []),
+      ]);
     }
   }
 }

@@ -2,16 +2,20 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { DescribeRegionsCommand, DescribeVolumesCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { GetProductsCommand, PricingClient } from '@aws-sdk/client-pricing';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { Command } from 'commander';
 import { registerEbsAuditCommand } from '../../cli/commands/ebs-audit';
 import { awsError, whoAndWhere } from '../lambdas/ebs-audit/fixtures';
+import { containerPriceCache } from '../../lambdas/ebs-audit/price-list';
+import { ebsRegionProducts, US_EAST_1 } from '../lambdas/ebs-audit/price-list-fixtures';
 
 const ec2Mock = mockClient(EC2Client);
 const cwMock = mockClient(CloudWatchClient);
 const stsMock = mockClient(STSClient);
+const pricingMock = mockClient(PricingClient);
 const ME = '123456789012';
 const OTHER = '210987654321';
 const now = new Date('2026-11-23T06:00:00Z');
@@ -31,7 +35,9 @@ async function run(...args: string[]) {
 }
 
 beforeEach(() => {
-  for (const m of [ec2Mock, cwMock, stsMock]) m.reset();
+  for (const m of [ec2Mock, cwMock, stsMock, pricingMock]) m.reset();
+  containerPriceCache.clear();
+  pricingMock.on(GetProductsCommand).resolves({ PriceList: ebsRegionProducts('us-east-1', '', US_EAST_1) });
   ec2Mock.on(DescribeRegionsCommand).resolves({ Regions: [{ RegionName: 'us-east-1' }] });
   ec2Mock.on(DescribeVolumesCommand).callsFake(async (_input, getClient) => {
     const { account } = await whoAndWhere(getClient, ME);
@@ -85,14 +91,18 @@ test('table: sorted by cost with totals; current account, enabled regions by def
   const { stdout } = await run();
   const lines = stdout.split('\n');
   expect(lines[0]).toMatch(
-    /^USD\/month\s+account\s+region\s+volume\s+type\s+GiB\s+detached since\s+owner\s+name\s+flags$/,
+    /^USD\/month\s+account\s+region\s+volume\s+type\s+GiB\s+detached since\s+owner\s+name\s+priced by\s+flags$/,
   );
   // io2 100 GiB 40,000 IOPS = 12.50 + 2080 + 364 = 2456.50; gp3 20 GiB = 1.60; gp2 10 GiB = 1.00
-  expect(lines[2]).toMatch(/^2456\.50\s+123456789012\s+us-east-1\s+vol-big-12\s+io2\s+100\s+unknown\s+db, "old"$/);
+  expect(lines[2]).toMatch(
+    /^2456\.50\s+123456789012\s+us-east-1\s+vol-big-12\s+io2\s+100\s+unknown\s+db, "old"\s+price-list-api$/,
+  );
   expect(lines[3]).toMatch(/^ {3}1\.60 .*vol-k8s-12 .*kubernetes$/);
-  expect(lines[4]).toMatch(/^ {3}1\.00 .*vol-small-12\s+gp2\s+10\s+2026-09-30\s+ann$/);
+  expect(lines[4]).toMatch(/^ {3}1\.00 .*vol-small-12\s+gp2\s+10\s+2026-09-30\s+ann\s+price-list-api$/);
   expect(stdout).toContain('Total: 3 unattached volume(s), 130 GiB, $2,459.10/month');
   expect(stdout).toContain('Audited 1 account/region pair(s).');
+  expect(stdout).toMatch(/^us-east-1\s+price-list-api\s+2026-11-01\s*$/m);
+  expect(pricingMock).toHaveReceivedCommandTimes(GetProductsCommand, 1);
   expect(ec2Mock).toHaveReceivedCommandTimes(DescribeRegionsCommand, 1);
   expect(stsMock).toHaveReceivedCommandTimes(AssumeRoleCommand, 0);
 });
@@ -131,6 +141,23 @@ test('csv and json for machines; gaps go to stderr', async () => {
     'vol-k8s-12',
     'vol-small-12',
   ]);
+});
+
+test('--pricing built-in: no Price List call, every priced volume says built-in', async () => {
+  const { stdout } = await run('--pricing', 'built-in', '--format', 'json', '--regions', 'us-east-1');
+  expect(pricingMock).toHaveReceivedCommandTimes(GetProductsCommand, 0);
+  const json = JSON.parse(stdout);
+  expect(json.volumes.map((v: { priceSource: string }) => v.priceSource)).toEqual(['built-in', 'built-in', 'built-in']);
+  expect(json.summary.prices.sourceCounts).toEqual({ 'price-list-api': 0, 'built-in': 1, none: 0 });
+});
+
+test('Price List API denied: the table says the built-in table stood in, and why', async () => {
+  pricingMock.on(GetProductsCommand).rejects(awsError('AccessDeniedException', 'not authorized'));
+  const { stdout } = await run('--regions', 'us-east-1');
+  expect(stdout).toContain('Total: 3 unattached volume(s), 130 GiB, $2,459.10/month');
+  expect(stdout).toMatch(
+    /^us-east-1\s+built-in\s+2026-11-21\s+AWS Price List Query API unavailable \(AccessDeniedException: not authorized\); using the built-in table$/m,
+  );
 });
 
 describe('bad input names the flag', () => {

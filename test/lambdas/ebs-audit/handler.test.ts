@@ -1,5 +1,6 @@
 import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { CreateTagsCommand, DescribeVolumesCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { GetProductsCommand, PricingClient } from '@aws-sdk/client-pricing';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
@@ -7,12 +8,14 @@ import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { ebsAuditConfig } from '../../../lib/config/ebs-audit';
+import { ebsRegionProducts, US_EAST_1 } from './price-list-fixtures';
 
 const ec2Mock = mockClient(EC2Client);
 const cwMock = mockClient(CloudWatchClient);
 const s3Mock = mockClient(S3Client);
 const snsMock = mockClient(SNSClient);
 const stsMock = mockClient(STSClient);
+const pricingMock = mockClient(PricingClient);
 
 const HOME = '123456789012';
 const TOPIC = `arn:aws:sns:us-east-1:${HOME}:ops-events`;
@@ -46,7 +49,8 @@ afterAll(() => {
 });
 
 beforeEach(() => {
-  for (const m of [ec2Mock, cwMock, s3Mock, snsMock, stsMock]) m.reset();
+  for (const m of [ec2Mock, cwMock, s3Mock, snsMock, stsMock, pricingMock]) m.reset();
+  pricingMock.on(GetProductsCommand).resolves({ PriceList: ebsRegionProducts('us-east-1', '', US_EAST_1) });
   s3Mock.on(PutObjectCommand).resolves({});
   snsMock.on(PublishCommand).resolves({ MessageId: 'm-1' });
   ec2Mock.on(DescribeVolumesCommand).callsFake((input) =>
@@ -88,6 +92,10 @@ test('writes the dated CSV and JSON report and publishes one ops event summarisi
   expect(puts[0].ContentType).toBe('text/csv; charset=utf-8');
   const json = JSON.parse(String(puts[1].Body));
   expect(json.summary.totalMonthlyCostUsd).toBe(87.5);
+  // Priced live (the default source); a warm container would reuse the answer, this is the first invocation.
+  expect(pricingMock).toHaveReceivedCommandTimes(GetProductsCommand, 1);
+  expect(json.volumes.map((v: { priceSource: string }) => v.priceSource)).toEqual(['price-list-api', 'price-list-api']);
+  expect(json.pricing).toEqual([expect.objectContaining({ region: 'us-east-1', priceSource: 'price-list-api' })]);
   expect(json.actionPlan.mark).toHaveLength(2); // the plan is in the report, written before acting
 
   expect(snsMock).toHaveReceivedCommandTimes(PublishCommand, 1);
@@ -97,7 +105,13 @@ test('writes the dated CSV and JSON report and publishes one ops event summarisi
     kind: 'audit-report',
     severity: 'info',
     account: HOME,
-    details: { volumeCount: 2, totalMonthlyCostUsd: 87.5, notAudited: [] },
+    details: {
+      volumeCount: 2,
+      totalMonthlyCostUsd: 87.5,
+      notAudited: [],
+      priceSources: { 'price-list-api': 1, 'built-in': 0, none: 0 },
+      pricesNotLive: [],
+    },
   });
   expect(message.summary).toMatch(
     /^2 unattached EBS volume\(s\), \$87\.50\/month across 1 account\(s\)\. Report: s3:\/\/reports-bucket\/ebs-audit\//,

@@ -109,6 +109,9 @@ const readOnly = (v: FlagVariant) => ({
   Resource: '*',
 });
 
+/** Live prices (the default pricing.source): the Price List Query API has no resource-level permissions. */
+const readPrices = { Sid: 'ReadEbsListPrices', Effect: 'Allow', Action: 'pricing:GetProducts', Resource: '*' };
+
 describe('EbsAuditStack, actions off (default)', () => {
   const { auditT, audit } = build();
 
@@ -125,6 +128,7 @@ describe('EbsAuditStack, actions off (default)', () => {
           Resource: v.homeArn(':iam::*:role/platform-ops-ebs-audit'),
         },
         readOnly(v),
+        readPrices,
         {
           Sid: 'WriteReports',
           Effect: 'Allow',
@@ -319,7 +323,7 @@ describe.each(VARIANTS)('actions enabled ($flags)', (v) => {
 
   test('mark only: the home account may write only the mark tag on its volumes; member role likewise', () => {
     const statements = jobStatements(markOnly.auditT);
-    expect(statements.slice(3)).toEqual([markStatement('home')]);
+    expect(statements.slice(4)).toEqual([markStatement('home')]);
     expect(memberStatements(markOnly.memberT)).toEqual([readOnly(v), markStatement('member')]);
   });
 
@@ -332,7 +336,8 @@ describe.each(VARIANTS)('actions enabled ($flags)', (v) => {
       Action: 'organizations:ListAccounts',
       Resource: '*',
     });
-    expect(statements.slice(4)).toEqual([markStatement('home'), ...deleteStatements('home')]);
+    expect(statements[3]).toEqual(readPrices);
+    expect(statements.slice(5)).toEqual([markStatement('home'), ...deleteStatements('home')]);
     expect(memberStatements(full.memberT)).toEqual([
       readWithSnapshots,
       markStatement('member'),
@@ -351,6 +356,30 @@ describe.each(VARIANTS)('actions enabled ($flags)', (v) => {
       'MarkAndUnmarkVolumes',
       'DeleteMarkedVolumes',
     ]);
+  });
+});
+
+describe('pricing source', () => {
+  test('price-list-api (default): exactly pricing:GetProducts on *, in the audit role only; the member role has none', () => {
+    const { auditT, memberT, audit } = build();
+    expect(audit.jobConfig.pricing).toEqual({ source: 'price-list-api' });
+    expect(jobStatements(auditT).filter((st) => JSON.stringify(st).includes('pricing:'))).toEqual([readPrices]);
+    expect(JSON.stringify(memberT.toJSON())).not.toContain('pricing:');
+  });
+
+  test('built-in: no pricing permission anywhere', () => {
+    const { auditT, memberT } = build({ pricing: { source: 'built-in' } });
+    expect(jobStatements(auditT).map((st) => st.Sid)).toEqual([
+      'AssumeTheMemberRole',
+      'DescribeVolumesRegionsAndIdleMetrics',
+      'WriteReports',
+    ]);
+    expect(JSON.stringify(auditT.toJSON())).not.toContain('pricing:');
+    expect(JSON.stringify(memberT.toJSON())).not.toContain('pricing:');
+  });
+
+  test('an unknown source is a config error naming the field', () => {
+    expect(() => build({ pricing: { source: 'guess' } })).toThrow(/jobs\.ebsAudit\.pricing\.source/);
   });
 });
 
@@ -373,6 +402,7 @@ describe('cdk-nag', () => {
         ).app,
     ],
     ['mark only, environment-agnostic', (app) => build({ actions: { mark: true } }, {}, app).app],
+    ['built-in pricing', (app) => build({ pricing: { source: 'built-in' } }, { region: 'eu-west-1' }, app).app],
   ];
   test.each(
     nagCases.flatMap(([name, make]) => [
