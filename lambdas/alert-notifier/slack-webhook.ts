@@ -72,11 +72,16 @@ export function retryAfterMs(header: string | null, nowMs: number): number | und
   return Number.isNaN(date) ? undefined : Math.max(0, date - nowMs);
 }
 
-/** Slack's error body is a short code such as `invalid_payload`; anything else is cut and stripped of the odd URL. */
-function errorCode(body: string, status: number): string {
-  const code = body.trim().slice(0, 100);
-  if (/^[a-z_]+$/.test(code)) return code;
-  return code === '' ? `http_${status}` : code.replace(/https?:\/\/\S+/g, '(url)');
+/** The shape of a Slack webhook error code (`invalid_payload`, `channel_not_found`, ...). */
+const SLACK_ERROR_CODE = /^[a-z][a-z0-9_]{0,63}$/;
+
+/**
+ * Slack's error body is a short code such as `invalid_payload`. Anything else (a proxy's HTML page, a framework's
+ * "Cannot POST /services/T…/B…/…") may quote the webhook URL, so it is never carried: only `http_<status>`.
+ */
+export function errorCode(body: string, status: number): string {
+  const code = body.trim();
+  return SLACK_ERROR_CODE.test(code) ? code : `http_${status}`;
 }
 
 function networkReason(err: unknown): { reason: TransientReason; detail: string } {
