@@ -6,6 +6,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import {
+  InvalidWebhookUrlError,
   WebhookDirectory,
   WebhookSecretError,
   secretsManagerLoader,
@@ -66,6 +67,24 @@ describe('WebhookDirectory with Powertools Parameters', () => {
     expect(error).toBeInstanceOf(WebhookSecretError);
     expect((error as Error).message).toMatch(message);
     expect((error as Error).message).not.toContain('XXXXsecretXXXX');
+  });
+
+  it('an unusable value for one route is an InvalidWebhookUrlError naming the route and the problem', async () => {
+    secretsMock.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify({ platform: 'XXXXsecretXXXX' }) });
+    const error = await directory()
+      .urlFor('platform')
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InvalidWebhookUrlError);
+    expect(error).toMatchObject({ route: 'platform', problem: 'is not a URL' });
+  });
+
+  it('an unreadable secret is not an InvalidWebhookUrlError (it is retried, not routed elsewhere)', async () => {
+    secretsMock.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify([URLS.platform]) });
+    const error = await directory()
+      .urlFor('platform')
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(WebhookSecretError);
+    expect(error).not.toBeInstanceOf(InvalidWebhookUrlError);
   });
 
   it('a missing secret is an error naming the secret', async () => {
