@@ -62,6 +62,9 @@ class FakeSlack {
       if (path.startsWith('/gone')) return reply(404, 'no_service');
       if (path.startsWith('/archived')) return reply(410, 'channel_is_archived');
       if (path.startsWith('/hang')) return; // never answers: the client must time out
+      // /status/<code>/<url-encoded body>: any status with any body.
+      const status = /^\/status\/(\d{3})\/?(.*)$/.exec(path);
+      if (status) return reply(Number(status[1]), decodeURIComponent(status[2]));
       // Bodies that quote the webhook URL (a proxy or a framework's default error page).
       if (path.startsWith('/echo-404')) return reply(404, `Cannot POST ${path}`);
       if (path.startsWith('/html-502'))
@@ -141,6 +144,39 @@ describe('SlackWebhookSender against a loopback webhook receiver', () => {
     const result = await new SlackWebhookSender().send(`${slack.base}${path}`, payload);
     expect(result).toEqual({ outcome: 'rejected', attempts: 1, httpStatus: status, error: code });
     expect(slack.received).toHaveLength(1);
+  });
+
+  it.each([
+    [408, ''],
+    [408, '<html><body>408 Request Timeout</body></html>'],
+    [425, 'too_early'],
+    [409, 'conflict'],
+    [405, 'Method Not Allowed'],
+  ])('%s %j: retryable (the invocation fails, Lambda retries, the DLQ keeps it)', async (status, body) => {
+    const error = await new SlackWebhookSender()
+      .send(`${slack.base}/status/${status}/${encodeURIComponent(body)}`, payload)
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TransientDeliveryError);
+    expect(error).toMatchObject({ reason: 'retryable-status', httpStatus: status });
+    expect(slack.received).toHaveLength(1);
+  });
+
+  it.each([
+    [400, 'invalid_blocks', 'invalid_blocks'],
+    [403, 'action_prohibited', 'action_prohibited'],
+    [404, 'channel_not_found', 'channel_not_found'],
+    [400, '<html><body>Bad Request</body></html>', 'http_400'],
+    [403, '', 'http_403'],
+    [404, '404 page not found', 'http_404'],
+    [410, 'gone', 'gone'],
+    [408, 'invalid_payload', 'invalid_payload'],
+    [425, 'no_service', 'no_service'],
+  ])('%s %j: permanent (%s), not retried', async (status, body, code) => {
+    const result = await new SlackWebhookSender().send(
+      `${slack.base}/status/${status}/${encodeURIComponent(body)}`,
+      payload,
+    );
+    expect(result).toEqual({ outcome: 'rejected', attempts: 1, httpStatus: status, error: code });
   });
 
   it('a server that never answers: the per-request timeout fires and the error is retryable', async () => {
