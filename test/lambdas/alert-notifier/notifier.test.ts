@@ -99,6 +99,32 @@ describe('AlertNotifier.handle', () => {
     expect(h.sent).toHaveLength(1);
   });
 
+  it.each([
+    [
+      'SNS alarm without StateChangeTime',
+      () => {
+        const { StateChangeTime: _t, ...alarm } = fixtureJson('cloudwatch-metric-alarm.json');
+        return snsEvent({ body: JSON.stringify(alarm) });
+      },
+    ],
+    [
+      'EventBridge alarm event without state timestamp or event time',
+      () => {
+        const { time: _t, ...event } = fixtureJson('eventbridge-alarm-state-change.json');
+        const detail = event.detail as { state: Record<string, unknown> };
+        const { timestamp: _s, ...state } = detail.state;
+        return { ...event, id: `ev-${Math.random()}`, detail: { ...detail, state } };
+      },
+    ],
+  ])('%s: later alarms of the same alarm are still sent (no transition key without a time)', async (_n, make) => {
+    const h = harness();
+    await h.notifier.handle(make());
+    await h.notifier.handle(make());
+    await h.notifier.handle(make());
+    expect(h.sent).toHaveLength(3);
+    expect(h.metrics.DuplicatesSkipped).toBeUndefined();
+  });
+
   it('a permanent Slack error is logged with a metric, not retried, and does not fail the invocation', async () => {
     const h = harness(() => ({ outcome: 'rejected', attempts: 1, httpStatus: 404, error: 'channel_not_found' }));
     const outcome = await h.notifier.handle(snsEvent({ body: fixtureText('cloudwatch-metric-alarm.json') }));
