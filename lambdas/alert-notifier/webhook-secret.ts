@@ -50,7 +50,8 @@ export class WebhookDirectory {
     const map = asRecord(value);
     if (!map)
       throw new WebhookSecretError(`webhook secret "${this.secretName}" must be a JSON object of route name → URL`);
-    if (!(route in map)) return undefined;
+    // Own keys only: `route in map` would also see `constructor`, `toString`... inherited from Object.prototype.
+    if (!Object.hasOwn(map, route)) return undefined;
     const problem = webhookUrlProblem(map[route]);
     if (problem) throw new InvalidWebhookUrlError(this.secretName, route, problem);
     return map[route] as string;

@@ -254,6 +254,40 @@ describe('a webhook secret entry that is not a usable URL (configuration problem
   });
 });
 
+describe('route names that are Object.prototype keys', () => {
+  it.each(['constructor', 'toString'])(
+    'a route named %s missing from the secret falls back to the default route; no failure, no retry',
+    async (name) => {
+      const sentTo: string[] = [];
+      const metrics: Partial<Record<NotifierMetric, number>> = {};
+      const directory = new WebhookDirectory('platform-ops/slack-webhooks', async () => ({ platform: URLS.platform }));
+      const notifier = new AlertNotifier({
+        config: {
+          routes: [
+            { name, match: { severities: ['critical'] }, mention: 'none' },
+            { name: 'platform', match: {}, mention: 'none' },
+          ],
+          defaultRoute: 'platform',
+          runbooks: {},
+        },
+        ports: {
+          webhookUrl: (route) => directory.urlFor(route),
+          send: async (url) => {
+            sentTo.push(url);
+            return { outcome: 'sent', attempts: 1, httpStatus: 200 };
+          },
+        },
+        log: { info: () => undefined, warn: () => undefined, error: () => undefined },
+        metric: (m, count = 1) => (metrics[m] = (metrics[m] ?? 0) + count),
+      });
+      const outcome = await notifier.handle(snsEvent({ body: CRITICAL_OPS_EVENT }));
+      expect(outcome).toMatchObject({ sent: 1, transientFailures: 0 });
+      expect(sentTo).toEqual([URLS.platform]);
+      expect(metrics.WebhookMalformed).toBeUndefined();
+    },
+  );
+});
+
 describe('bad-input corpus: every input gives a message or a clear logged rejection, never an unhandled exception', () => {
   const garbage = randomBytes(4096).toString('latin1');
   const cases: [string, unknown, 'sent' | 'rejected'][] = [

@@ -87,6 +87,21 @@ describe('WebhookDirectory with Powertools Parameters', () => {
     expect(error).not.toBeInstanceOf(InvalidWebhookUrlError);
   });
 
+  it.each(['constructor', 'toString', 'hasOwnProperty', 'valueOf', '__proto__', 'isPrototypeOf'])(
+    'a route named %s that the secret does not have is missing (no inherited key is read)',
+    async (route) => {
+      secretsMock.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify(URLS) });
+      await expect(directory().urlFor(route)).resolves.toBeUndefined();
+    },
+  );
+
+  it('a route named constructor that the secret has is served', async () => {
+    secretsMock
+      .on(GetSecretValueCommand)
+      .resolves({ SecretString: JSON.stringify({ constructor: URLS.dba, platform: URLS.platform }) });
+    await expect(directory().urlFor('constructor')).resolves.toBe(URLS.dba);
+  });
+
   it('a missing secret is an error naming the secret', async () => {
     secretsMock
       .on(GetSecretValueCommand)
