@@ -141,6 +141,15 @@ function baseTransition(name: string, newRaw: unknown, oldRaw: unknown) {
   };
 }
 
+/**
+ * Identity of one alarm transition across delivery paths (SNS and EventBridge): alarm ARN, new state and change time.
+ * Without the ARN or the time there is no identity: a key without the time would match every later transition of the
+ * alarm into the same state, and the warm container would suppress them all.
+ */
+function transitionKey(alarmArn: string | undefined, state: string, time: string | undefined): string | undefined {
+  return alarmArn && time ? `${alarmArn}|${state}|${time}` : undefined;
+}
+
 /** True when a parsed SNS message looks like a CloudWatch alarm notification. */
 export function isCloudWatchAlarmMessage(message: JsonRecord): boolean {
   return typeof message.AlarmName === 'string' && ('NewStateValue' in message || 'AlarmArn' in message);
@@ -177,7 +186,7 @@ export function parseCloudWatchAlarm(message: JsonRecord): Notification {
     account: text(message.AWSAccountId) ?? arn?.account,
     region,
     time,
-    transitionKey: alarmArn ? `${alarmArn}|${transition.state}|${time ?? ''}` : undefined,
+    transitionKey: transitionKey(alarmArn, transition.state, time),
   };
 }
 
@@ -269,6 +278,6 @@ export function parseCloudWatchAlarmEvent(event: JsonRecord): Notification {
     account: text(event.account) ?? arn?.account,
     region,
     time,
-    transitionKey: alarmArn ? `${alarmArn}|${transition.state}|${time ?? ''}` : undefined,
+    transitionKey: transitionKey(alarmArn, transition.state, time),
   };
 }

@@ -24,9 +24,12 @@ export function backupJobConsoleUrl(partition: string, region: string, jobId: st
   return `${origin}/backup/home?region=${region}#/jobs/backup/details/${encodeURIComponent(jobId)}`;
 }
 
-/** True for an absolute http(s) URL (links from payloads are only shown as buttons when they pass). */
+/** Longer values are not even parsed. Whether a URL is short enough to show is the renderer's call (it says so). */
+const MAX_PARSED_URL = 65_536;
+
+/** True for an absolute http(s) URL (links from payloads are only shown as links when they pass). */
 export function isWebUrl(value: string | undefined): value is string {
-  if (!value || value.length > 3000) return false;
+  if (!value || value.length > MAX_PARSED_URL) return false;
   try {
     const url = new URL(value);
     return url.protocol === 'https:' || url.protocol === 'http:';

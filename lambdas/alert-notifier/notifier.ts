@@ -7,10 +7,15 @@ import { RecentKeys } from './recent-keys';
 import { renderSlackMessage, type SlackPayload } from './render-slack';
 import { routeNotification, type RouteDecision } from './routing';
 import { TransientDeliveryError, type DeliveryResult } from './slack-webhook';
+import { InvalidWebhookUrlError } from './webhook-errors';
 
 /** What the notifier needs from the outside world (ports), so tests and the CLI can replace each. */
 export interface NotifierPorts {
-  /** Webhook URL of a route; undefined when the secret has no entry for it. */
+  /**
+   * Webhook URL of a route; undefined when the secret has no entry for it. Throws InvalidWebhookUrlError when the
+   * entry is not a usable URL (the route then falls back to the default route), anything else when the secret cannot
+   * be read (the invocation then fails and is retried).
+   */
   readonly webhookUrl: (route: string) => Promise<string | undefined>;
   readonly send: (url: string, payload: SlackPayload, remainingMs: () => number) => Promise<DeliveryResult>;
 }
@@ -29,6 +34,7 @@ export type NotifierMetric =
   | 'SlackPermanentErrors'
   | 'SlackTransientErrors'
   | 'WebhookMissing'
+  | 'WebhookMalformed'
   | 'CnpgSignals';
 
 export interface NotifierDeps {
@@ -146,7 +152,7 @@ export class AlertNotifier {
           outcome.transientFailures++;
           metric('WebhookMissing');
           failures.push(`record ${index}: no webhook for route "${decision.route}" or the default route`);
-          log.error('no webhook URL for the route or the default route in the webhook secret', context);
+          log.error('no usable webhook URL for the route or the default route in the webhook secret', context);
           continue;
         }
         if (result.outcome === 'sent') {
@@ -180,22 +186,43 @@ export class AlertNotifier {
     return outcome;
   }
 
-  /** Sends to the route's webhook, or the default route's when the secret has no entry for the route. */
+  /**
+   * Sends to the route's webhook, or to the default route's when the secret has no entry for the route or an entry
+   * that is not a usable URL (a configuration problem of that route: logged as an error and counted). Returns
+   * undefined when the default route has no usable URL either: the caller then fails the invocation, so Lambda
+   * retries and the DLQ keeps the message rather than losing it.
+   */
   private async deliver(
     route: string,
     payload: SlackPayload,
     remainingMs: () => number,
   ): Promise<DeliveryResult | undefined> {
-    const { ports, config, log } = this.deps;
-    let url = await ports.webhookUrl(route);
+    const { config, log, ports } = this.deps;
+    let url = await this.usableUrl(route);
     if (url === undefined && route !== config.defaultRoute) {
-      log.warn('no webhook URL for route in the webhook secret; using the default route', {
+      log.warn('no usable webhook URL for route in the webhook secret; using the default route', {
         route,
         defaultRoute: config.defaultRoute,
       });
-      url = await ports.webhookUrl(config.defaultRoute);
+      url = await this.usableUrl(config.defaultRoute);
     }
     if (url === undefined) return undefined;
     return ports.send(url, payload, remainingMs);
+  }
+
+  /** The route's URL; undefined when the secret has none or an unusable one (logged and counted, never the value). */
+  private async usableUrl(route: string): Promise<string | undefined> {
+    const { ports, log, metric } = this.deps;
+    try {
+      return await ports.webhookUrl(route);
+    } catch (err) {
+      if (!(err instanceof InvalidWebhookUrlError)) throw err;
+      metric('WebhookMalformed');
+      log.error('webhook URL for a route in the webhook secret is not usable; fix the secret', {
+        route: err.route,
+        problem: err.problem,
+      });
+      return undefined;
+    }
   }
 }

@@ -17,6 +17,10 @@ export const SLACK_LIMITS = {
   fallbackText: 1000,
   /** Items (alerts of a group, composite children) listed one by one; the rest are counted. */
   items: 10,
+  /** Links shown (runbooks, source, console); a link whose URL is longer than `linkUrl` is left out, never cut. */
+  links: 5,
+  linkUrl: 1000,
+  linkLabel: 40,
 } as const;
 
 export interface SlackTextObject {
@@ -103,10 +107,47 @@ function codeBlock(raw: string, max: number): string {
   return `\`\`\`${safeMrkdwn(raw.replace(/```/g, '`\u200b``'), max - 6)}\`\`\``;
 }
 
+/** A URL made safe inside `<url|text>`: the characters that would end or split the link are percent-encoded. */
+function mrkdwnUrl(url: string): string {
+  return url.replace(/[<>|\s]/g, (c) => encodeURIComponent(c));
+}
+
 /** A mrkdwn link; the URL is percent-encoded where it would break `<url|text>`. */
 function link(url: string, label: string): string {
-  const safeUrl = url.replace(/[<>|\s]/g, (c) => encodeURIComponent(c));
-  return `<${safeUrl}|${escapeMrkdwn(label).replace(/\|/g, '¦')}>`;
+  return `<${mrkdwnUrl(url)}|${escapeMrkdwn(label).replace(/\|/g, '¦')}>`;
+}
+
+const LINK_SEPARATOR = '  ·  ';
+
+function omittedNote(label: string): string {
+  return `_${escapeMrkdwn(label)} link omitted: too long_`;
+}
+
+/**
+ * The links line. A URL longer than `linkUrl` (after encoding) is left out, and a link is added only while the whole
+ * section stays within Slack's section limit; each link left out is named ("… link omitted: too long") instead of
+ * being cut into a broken link. Room for those notes is kept back before any link is added.
+ */
+export function linksText(links: readonly { readonly text: string; readonly url: string }[]): string | undefined {
+  const candidates = links.slice(0, SLACK_LIMITS.links).map((l) => {
+    const label = truncate(l.text, SLACK_LIMITS.linkLabel);
+    return { label, rendered: link(l.url, label), tooLong: mrkdwnUrl(l.url).length > SLACK_LIMITS.linkUrl };
+  });
+  if (candidates.length === 0) return undefined;
+  const noteReserve = candidates.reduce((sum, c) => sum + omittedNote(c.label).length + LINK_SEPARATOR.length, 0);
+  const shown: string[] = [];
+  const omitted: string[] = [];
+  let used = 0;
+  for (const c of candidates) {
+    const cost = c.rendered.length + (shown.length > 0 ? LINK_SEPARATOR.length : 0);
+    if (c.tooLong || used + cost + noteReserve > SLACK_LIMITS.sectionText) {
+      omitted.push(omittedNote(c.label));
+      continue;
+    }
+    shown.push(c.rendered);
+    used += cost;
+  }
+  return [...shown, ...omitted].join(LINK_SEPARATOR);
 }
 
 function stateWord(state: NotificationState, raw: string | undefined): string {
@@ -220,18 +261,8 @@ export function renderSlackMessage(n: Notification, mention: Mention = 'none'): 
   if (n.body !== undefined && n.body !== '')
     blocks.push({ type: 'section', text: { type: 'mrkdwn', text: codeBlock(n.body, SLACK_LIMITS.body) } });
 
-  if (n.links.length > 0) {
-    blocks.push({
-      type: 'section',
-      text: {
-        type: 'mrkdwn',
-        text: n.links
-          .slice(0, 5)
-          .map((l) => link(l.url, l.text))
-          .join('  ·  '),
-      },
-    });
-  }
+  const links = linksText(n.links);
+  if (links !== undefined) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: links } });
 
   const context = [
     `${n.kind}`,

@@ -2,8 +2,10 @@
  * Port: posts a payload to a Slack incoming webhook.
  * - per-request timeout (never longer than the time the invocation has left)
  * - 429 → waits Retry-After (bounded by the remaining invocation time) and retries
- * - 5xx, timeouts, network errors → TransientDeliveryError, so the invocation fails and Lambda/SNS retry
- * - permanent Slack errors (invalid_payload, channel_not_found, ...) → a `rejected` result, never retried
+ * - 5xx, 408, 425, timeouts, network errors → TransientDeliveryError, so the invocation fails and Lambda/SNS retry
+ * - permanent Slack errors (invalid_payload, channel_not_found, ...), and any answer with status 400/403/404/410,
+ *   → a `rejected` result, never retried
+ * - any other status (an unknown 4xx) → TransientDeliveryError: the DLQ keeps what keeps failing, rather than losing it
  * The webhook URL is a secret: it never appears in an error message or a result.
  */
 
@@ -30,7 +32,11 @@ export const PERMANENT_SLACK_ERRORS: ReadonlySet<string> = new Set([
   'msg_blocks_too_long',
 ]);
 
-export type TransientReason = 'server-error' | 'timeout' | 'network' | 'rate-limited' | 'no-time-left';
+/** Statuses whose answer will not change on retry, whatever the body says. */
+export const PERMANENT_HTTP_STATUSES: ReadonlySet<number> = new Set([400, 403, 404, 410]);
+
+export type TransientReason =
+  'server-error' | 'retryable-status' | 'timeout' | 'network' | 'rate-limited' | 'no-time-left';
 
 /** A failure worth retrying later: thrown so the invocation fails and Lambda/SNS retry, then the DLQ keeps it. */
 export class TransientDeliveryError extends Error {
@@ -72,11 +78,16 @@ export function retryAfterMs(header: string | null, nowMs: number): number | und
   return Number.isNaN(date) ? undefined : Math.max(0, date - nowMs);
 }
 
-/** Slack's error body is a short code such as `invalid_payload`; anything else is cut and stripped of the odd URL. */
-function errorCode(body: string, status: number): string {
-  const code = body.trim().slice(0, 100);
-  if (/^[a-z_]+$/.test(code)) return code;
-  return code === '' ? `http_${status}` : code.replace(/https?:\/\/\S+/g, '(url)');
+/** The shape of a Slack webhook error code (`invalid_payload`, `channel_not_found`, ...). */
+const SLACK_ERROR_CODE = /^[a-z][a-z0-9_]{0,63}$/;
+
+/**
+ * Slack's error body is a short code such as `invalid_payload`. Anything else (a proxy's HTML page, a framework's
+ * "Cannot POST /services/T…/B…/…") may quote the webhook URL, so it is never carried: only `http_<status>`.
+ */
+export function errorCode(body: string, status: number): string {
+  const code = body.trim();
+  return SLACK_ERROR_CODE.test(code) ? code : `http_${status}`;
 }
 
 function networkReason(err: unknown): { reason: TransientReason; detail: string } {
@@ -163,7 +174,10 @@ export class SlackWebhookSender {
         return { outcome: 'rejected', attempts: attempt, httpStatus: status, error: code };
       if (status >= 500)
         throw new TransientDeliveryError(`Slack webhook answered ${status} ${code}`, 'server-error', status);
-      return { outcome: 'rejected', attempts: attempt, httpStatus: status, error: code };
+      if (PERMANENT_HTTP_STATUSES.has(status))
+        return { outcome: 'rejected', attempts: attempt, httpStatus: status, error: code };
+      // 408 Request Timeout, 425 Too Early and any status we do not know to be final: retried by Lambda, then the DLQ.
+      throw new TransientDeliveryError(`Slack webhook answered ${status} ${code}`, 'retryable-status', status);
     }
   }
 }

@@ -6,13 +6,9 @@
 import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { asRecord } from './json';
+import { InvalidWebhookUrlError, WebhookSecretError } from './webhook-errors';
 
-export class WebhookSecretError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'WebhookSecretError';
-  }
-}
+export { InvalidWebhookUrlError, WebhookSecretError };
 
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
@@ -39,7 +35,10 @@ export class WebhookDirectory {
     private readonly load: SecretLoader,
   ) {}
 
-  /** The URL for `route`, or undefined when the secret has no entry for it. Throws when the secret is unusable. */
+  /**
+   * The URL for `route`, or undefined when the secret has no entry for it. Throws InvalidWebhookUrlError when the
+   * entry is not a usable URL, and WebhookSecretError when the secret itself cannot be read or is not a JSON map.
+   */
   async urlFor(route: string): Promise<string | undefined> {
     let value: unknown;
     try {
@@ -51,9 +50,10 @@ export class WebhookDirectory {
     const map = asRecord(value);
     if (!map)
       throw new WebhookSecretError(`webhook secret "${this.secretName}" must be a JSON object of route name → URL`);
-    if (!(route in map)) return undefined;
+    // Own keys only: `route in map` would also see `constructor`, `toString`... inherited from Object.prototype.
+    if (!Object.hasOwn(map, route)) return undefined;
     const problem = webhookUrlProblem(map[route]);
-    if (problem) throw new WebhookSecretError(`webhook secret "${this.secretName}", key "${route}": value ${problem}`);
+    if (problem) throw new InvalidWebhookUrlError(this.secretName, route, problem);
     return map[route] as string;
   }
 }

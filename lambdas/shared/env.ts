@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Thrown at module init when an environment variable is missing or malformed; the message names each variable. */
 export class EnvConfigError extends Error {

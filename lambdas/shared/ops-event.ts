@@ -1,5 +1,5 @@
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * The ops-event contract (DESIGN.md): every job publishes one JSON message per run outcome that matters to the

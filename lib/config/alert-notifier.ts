@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { functionOverrides, resourceName } from './common';
 
 /** CNPG signals the notifier recognises; each may have a runbook link. */

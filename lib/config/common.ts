@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Retention periods CloudWatch Logs accepts (days). Anything else, 0 included, is rejected. */
 export const LOG_RETENTION_DAYS = [

@@ -1,5 +1,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Command } from 'commander';
+import { join } from 'node:path';
+import { registerAlertNotifierCommand } from '../../cli/commands/alert-notifier';
 import { AlertNotifier } from '../../lambdas/alert-notifier/notifier';
 import { SlackWebhookSender, TransientDeliveryError } from '../../lambdas/alert-notifier/slack-webhook';
 import { fixtureText, ROUTES_CONFIG, snsEvent } from '../lambdas/alert-notifier/helpers';
@@ -59,6 +62,17 @@ class FakeSlack {
       if (path.startsWith('/gone')) return reply(404, 'no_service');
       if (path.startsWith('/archived')) return reply(410, 'channel_is_archived');
       if (path.startsWith('/hang')) return; // never answers: the client must time out
+      // /status/<code>/<url-encoded body>: any status with any body.
+      const status = /^\/status\/(\d{3})\/?(.*)$/.exec(path);
+      if (status) return reply(Number(status[1]), decodeURIComponent(status[2]));
+      // Bodies that quote the webhook URL (a proxy or a framework's default error page).
+      if (path.startsWith('/echo-404')) return reply(404, `Cannot POST ${path}`);
+      if (path.startsWith('/html-502'))
+        return reply(
+          502,
+          `<html><head><title>502 Bad Gateway</title></head><body><h1>Bad Gateway</h1><p>upstream https://hooks.slack.com${path} failed; also tried hooks.slack.com${path}</p></body></html>`,
+        );
+      if (path.startsWith('/code-and-url')) return reply(400, `invalid_payload for hooks.slack.com${path}`);
       return reply(404, 'not_found');
     });
   }
@@ -132,6 +146,39 @@ describe('SlackWebhookSender against a loopback webhook receiver', () => {
     expect(slack.received).toHaveLength(1);
   });
 
+  it.each([
+    [408, ''],
+    [408, '<html><body>408 Request Timeout</body></html>'],
+    [425, 'too_early'],
+    [409, 'conflict'],
+    [405, 'Method Not Allowed'],
+  ])('%s %j: retryable (the invocation fails, Lambda retries, the DLQ keeps it)', async (status, body) => {
+    const error = await new SlackWebhookSender()
+      .send(`${slack.base}/status/${status}/${encodeURIComponent(body)}`, payload)
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TransientDeliveryError);
+    expect(error).toMatchObject({ reason: 'retryable-status', httpStatus: status });
+    expect(slack.received).toHaveLength(1);
+  });
+
+  it.each([
+    [400, 'invalid_blocks', 'invalid_blocks'],
+    [403, 'action_prohibited', 'action_prohibited'],
+    [404, 'channel_not_found', 'channel_not_found'],
+    [400, '<html><body>Bad Request</body></html>', 'http_400'],
+    [403, '', 'http_403'],
+    [404, '404 page not found', 'http_404'],
+    [410, 'gone', 'gone'],
+    [408, 'invalid_payload', 'invalid_payload'],
+    [425, 'no_service', 'no_service'],
+  ])('%s %j: permanent (%s), not retried', async (status, body, code) => {
+    const result = await new SlackWebhookSender().send(
+      `${slack.base}/status/${status}/${encodeURIComponent(body)}`,
+      payload,
+    );
+    expect(result).toEqual({ outcome: 'rejected', attempts: 1, httpStatus: status, error: code });
+  });
+
   it('a server that never answers: the per-request timeout fires and the error is retryable', async () => {
     const started = Date.now();
     const error = await new SlackWebhookSender({ timeoutMs: 300 })
@@ -200,4 +247,91 @@ describe('the webhook URL never reaches a log line or an error', () => {
       expect(line).not.toContain(url);
     }
   });
+});
+
+describe('a response body quoting the webhook URL never reaches logs, errors or CLI output', () => {
+  const slack = new FakeSlack();
+  beforeAll(() => slack.start());
+  afterAll(() => slack.stop());
+
+  const secretPart = 'T000/B000/SECRETxyz';
+  const forbidden = (path: string) => [secretPart, 'SECRETxyz', '/services/', 'hooks.slack.com', path];
+
+  it.each([
+    ['/echo-404', { outcome: 'rejected', attempts: 1, httpStatus: 404, error: 'http_404' }],
+    ['/code-and-url', { outcome: 'rejected', attempts: 1, httpStatus: 400, error: 'http_400' }],
+  ])('%s: the sender returns only http_<status>', async (prefix, expected) => {
+    const url = `${slack.base}${prefix}/services/${secretPart}`;
+    const result = await new SlackWebhookSender().send(url, payload);
+    expect(result).toEqual(expected);
+    for (const f of forbidden(`${prefix}/services/`)) expect(JSON.stringify(result)).not.toContain(f);
+  });
+
+  it('/html-502: a retryable error whose message carries only the status', async () => {
+    const url = `${slack.base}/html-502/services/${secretPart}`;
+    const error = await new SlackWebhookSender().send(url, payload).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TransientDeliveryError);
+    expect(error).toMatchObject({
+      reason: 'server-error',
+      httpStatus: 502,
+      message: 'Slack webhook answered 502 http_502',
+    });
+  });
+
+  it.each(['/echo-404', '/html-502', '/code-and-url'])(
+    '%s through the notifier: logs and the thrown error',
+    async (prefix) => {
+      const url = `${slack.base}${prefix}/services/${secretPart}`;
+      const lines: string[] = [];
+      const log = (level: string) => (message: string, extra?: Record<string, unknown>) =>
+        lines.push(JSON.stringify({ level, message, ...extra }));
+      const sender = new SlackWebhookSender();
+      const notifier = new AlertNotifier({
+        config: ROUTES_CONFIG,
+        ports: { webhookUrl: async () => url, send: (u, p, r) => sender.send(u, p, r) },
+        log: { info: log('info'), warn: log('warn'), error: log('error') },
+        metric: () => undefined,
+      });
+      const error = await notifier
+        .handle(snsEvent({ body: fixtureText('cloudwatch-metric-alarm.json') }))
+        .catch((e: unknown) => e);
+      if (error instanceof Error) lines.push(error.message, String(error.stack));
+      expect(lines.some((l) => /"level":"error"/.test(l))).toBe(true);
+      expect(lines.join('\n')).toMatch(/http_(404|502|400)/);
+      for (const line of lines) for (const f of forbidden(prefix)) expect(line).not.toContain(f);
+    },
+  );
+
+  it.each(['/echo-404', '/html-502', '/code-and-url'])(
+    '%s through the CLI: table and --json output',
+    async (prefix) => {
+      const url = `${slack.base}${prefix}/services/${secretPart}`;
+      for (const extra of [[], ['--json']]) {
+        const out: string[] = [];
+        const program = new Command().exitOverride();
+        registerAlertNotifierCommand(program, {
+          out: { write: (t) => out.push(t) },
+          err: { write: (t) => out.push(t) },
+          sender: new SlackWebhookSender(),
+        });
+        process.exitCode = 0;
+        await program.parseAsync([
+          'node',
+          'platform-ops',
+          'alert-notifier',
+          '--event',
+          join(__dirname, '../fixtures/alert-notifier/ops-event.json'),
+          '--webhook-url',
+          url,
+          ...extra,
+        ]);
+        const code = process.exitCode;
+        process.exitCode = 0;
+        const text = out.join('');
+        expect(code).toBe(1);
+        expect(text).toMatch(/http_(404|502|400)/);
+        for (const f of forbidden(prefix)) expect(text).not.toContain(f);
+      }
+    },
+  );
 });

@@ -7,6 +7,7 @@ import {
 } from '../../../lambdas/alert-notifier/notifier';
 import type { SlackPayload } from '../../../lambdas/alert-notifier/render-slack';
 import { TransientDeliveryError, type DeliveryResult } from '../../../lambdas/alert-notifier/slack-webhook';
+import { WebhookDirectory } from '../../../lambdas/alert-notifier/webhook-secret';
 import { fixtureJson, fixtureText, OPS_TOPIC, ROUTES_CONFIG, snsEvent } from './helpers';
 
 /** The contract allows any job a critical ops event; the critical route is tested with one. */
@@ -98,6 +99,32 @@ describe('AlertNotifier.handle', () => {
     expect(h.sent).toHaveLength(1);
   });
 
+  it.each([
+    [
+      'SNS alarm without StateChangeTime',
+      () => {
+        const { StateChangeTime: _t, ...alarm } = fixtureJson('cloudwatch-metric-alarm.json');
+        return snsEvent({ body: JSON.stringify(alarm) });
+      },
+    ],
+    [
+      'EventBridge alarm event without state timestamp or event time',
+      () => {
+        const { time: _t, ...event } = fixtureJson('eventbridge-alarm-state-change.json');
+        const detail = event.detail as { state: Record<string, unknown> };
+        const { timestamp: _s, ...state } = detail.state;
+        return { ...event, id: `ev-${Math.random()}`, detail: { ...detail, state } };
+      },
+    ],
+  ])('%s: later alarms of the same alarm are still sent (no transition key without a time)', async (_n, make) => {
+    const h = harness();
+    await h.notifier.handle(make());
+    await h.notifier.handle(make());
+    await h.notifier.handle(make());
+    expect(h.sent).toHaveLength(3);
+    expect(h.metrics.DuplicatesSkipped).toBeUndefined();
+  });
+
   it('a permanent Slack error is logged with a metric, not retried, and does not fail the invocation', async () => {
     const h = harness(() => ({ outcome: 'rejected', attempts: 1, httpStatus: 404, error: 'channel_not_found' }));
     const outcome = await h.notifier.handle(snsEvent({ body: fixtureText('cloudwatch-metric-alarm.json') }));
@@ -145,6 +172,120 @@ describe('AlertNotifier.handle', () => {
     );
     expect(h.metrics.WebhookMissing).toBe(1);
   });
+});
+
+describe('a webhook secret entry that is not a usable URL (configuration problem of one route)', () => {
+  /** The real directory over an in-memory secret value, so the real validation and errors are exercised. */
+  function withSecret(secret: unknown | (() => Promise<unknown>)) {
+    const h = harness();
+    const sentTo: string[] = [];
+    const log = (level: string) => (message: string, extra?: Record<string, unknown>) =>
+      h.logs.push({ level, message, extra });
+    const directory = new WebhookDirectory(
+      'platform-ops/slack-webhooks',
+      typeof secret === 'function' ? (secret as () => Promise<unknown>) : async () => secret,
+    );
+    h.notifier = new AlertNotifier({
+      config: ROUTES_CONFIG,
+      ports: {
+        webhookUrl: (route) => directory.urlFor(route),
+        send: async (url) => {
+          sentTo.push(url);
+          return { outcome: 'sent', attempts: 1, httpStatus: 200 };
+        },
+      },
+      log: { info: log('info'), warn: log('warn'), error: log('error') },
+      metric: (name, count = 1) => (h.metrics[name] = (h.metrics[name] ?? 0) + count),
+    });
+    return { ...h, sentTo, notifier: h.notifier };
+  }
+  const MALFORMED = 'hooks.slack.com/services/T000/B001/MALFORMEDsecret';
+
+  it.each([
+    ['not a URL', MALFORMED, 'is not a URL'],
+    ['plain http', `http://${MALFORMED}`, 'must be an https URL'],
+    ['not a string', 42, 'is not a non-empty string'],
+  ])('%s for the route: logged as an error, counted, and sent to the default route', async (_n, value, problem) => {
+    const h = withSecret({ oncall: value, platform: URLS.platform });
+    const outcome = await h.notifier.handle(snsEvent({ body: CRITICAL_OPS_EVENT }));
+    expect(outcome.sent).toBe(1);
+    expect(h.sentTo).toEqual([URLS.platform]);
+    expect(h.metrics.WebhookMalformed).toBe(1);
+    expect(h.metrics.WebhookMissing).toBeUndefined();
+    expect(h.logs).toContainEqual({
+      level: 'error',
+      message: expect.stringMatching(/not usable/),
+      extra: { route: 'oncall', problem },
+    });
+    expect(JSON.stringify(h.logs)).not.toContain('MALFORMEDsecret');
+  });
+
+  it.each([
+    ['malformed route and malformed default', { oncall: MALFORMED, platform: `http://${MALFORMED}` }, 2],
+    ['missing route and malformed default', { platform: MALFORMED }, 1],
+    ['malformed route and missing default', { oncall: MALFORMED }, 1],
+  ])('%s: the invocation fails so Lambda retries and the DLQ keeps the message', async (_n, secret, malformed) => {
+    const h = withSecret(secret);
+    const error = await h.notifier.handle(snsEvent({ body: CRITICAL_OPS_EVENT })).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DeliveryFailedError);
+    expect((error as Error).message).toMatch(/no webhook for route "oncall" or the default route/);
+    expect(h.sentTo).toEqual([]);
+    expect(h.metrics.WebhookMalformed).toBe(malformed);
+    expect(h.metrics.WebhookMissing).toBe(1);
+    expect(JSON.stringify(h.logs) + (error as Error).message).not.toContain('MALFORMEDsecret');
+  });
+
+  it('a message routed to the default route whose URL is malformed: looked up once, the invocation fails', async () => {
+    const h = withSecret({ platform: MALFORMED });
+    const warning = JSON.stringify({ ...fixtureJson('ops-event.json'), severity: 'info' });
+    await expect(h.notifier.handle(snsEvent({ body: warning }))).rejects.toThrow(DeliveryFailedError);
+    expect(h.metrics.WebhookMalformed).toBe(1);
+  });
+
+  it('a secret that cannot be read stays a retryable failure (no fallback to another route)', async () => {
+    const h = withSecret(async () => {
+      throw Object.assign(new Error('throttled'), { name: 'ThrottlingException' });
+    });
+    await expect(h.notifier.handle(snsEvent({ body: CRITICAL_OPS_EVENT }))).rejects.toThrow(
+      /cannot read webhook secret "platform-ops\/slack-webhooks": ThrottlingException/,
+    );
+    expect(h.metrics.SlackTransientErrors).toBe(1);
+    expect(h.metrics.WebhookMalformed).toBeUndefined();
+  });
+});
+
+describe('route names that are Object.prototype keys', () => {
+  it.each(['constructor', 'toString'])(
+    'a route named %s missing from the secret falls back to the default route; no failure, no retry',
+    async (name) => {
+      const sentTo: string[] = [];
+      const metrics: Partial<Record<NotifierMetric, number>> = {};
+      const directory = new WebhookDirectory('platform-ops/slack-webhooks', async () => ({ platform: URLS.platform }));
+      const notifier = new AlertNotifier({
+        config: {
+          routes: [
+            { name, match: { severities: ['critical'] }, mention: 'none' },
+            { name: 'platform', match: {}, mention: 'none' },
+          ],
+          defaultRoute: 'platform',
+          runbooks: {},
+        },
+        ports: {
+          webhookUrl: (route) => directory.urlFor(route),
+          send: async (url) => {
+            sentTo.push(url);
+            return { outcome: 'sent', attempts: 1, httpStatus: 200 };
+          },
+        },
+        log: { info: () => undefined, warn: () => undefined, error: () => undefined },
+        metric: (m, count = 1) => (metrics[m] = (metrics[m] ?? 0) + count),
+      });
+      const outcome = await notifier.handle(snsEvent({ body: CRITICAL_OPS_EVENT }));
+      expect(outcome).toMatchObject({ sent: 1, transientFailures: 0 });
+      expect(sentTo).toEqual([URLS.platform]);
+      expect(metrics.WebhookMalformed).toBeUndefined();
+    },
+  );
 });
 
 describe('bad-input corpus: every input gives a message or a clear logged rejection, never an unhandled exception', () => {

@@ -314,3 +314,34 @@ describe('alarm states', () => {
     expect(n.region).toBe(region);
   });
 });
+
+describe('alarm transition key (same transition by SNS and EventBridge is sent once)', () => {
+  const sns = fixtureJson('cloudwatch-metric-alarm.json');
+  const ev = fixtureJson('eventbridge-alarm-state-change.json');
+  const evState = (ev.detail as { state: Record<string, unknown> }).state;
+  const withoutEventTimes = () => {
+    const { time: _t, ...rest } = ev;
+    const { timestamp: _s, ...state } = evState;
+    return { ...rest, detail: { ...(ev.detail as object), state } };
+  };
+  it.each<[string, InboundMessage, string | undefined]>([
+    [
+      'SNS alarm with StateChangeTime',
+      snsMessage(JSON.stringify(sns)),
+      `${String(sns.AlarmArn)}|ALARM|2026-11-21T10:05:07.418Z`,
+    ],
+    [
+      'SNS alarm without StateChangeTime',
+      snsMessage(JSON.stringify({ ...sns, StateChangeTime: undefined })),
+      undefined,
+    ],
+    ['SNS alarm without AlarmArn', snsMessage(JSON.stringify({ ...sns, AlarmArn: undefined })), undefined],
+    [
+      'EventBridge alarm event without any time',
+      { via: 'eventbridge', event: withoutEventTimes(), attributes: {} },
+      undefined,
+    ],
+  ])('%s → %s', (_n, message, key) => {
+    expect(parseInbound(message).transitionKey).toBe(key);
+  });
+});

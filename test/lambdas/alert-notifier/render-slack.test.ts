@@ -181,6 +181,70 @@ describe('limits', () => {
     });
   });
 
+  it('2 runbooks + a 2.9k-character generatorURL: the links section stays ≤ 3000, the long link is named, not cut', () => {
+    const generatorURL = `https://prometheus.example.internal/graph?g0.expr=${'a'.repeat(2_850)}&g0.tab=1`;
+    const group = {
+      receiver: 'sns',
+      status: 'firing',
+      alerts: [
+        {
+          status: 'firing',
+          labels: { alertname: 'DiskFull', severity: 'warning' },
+          annotations: { summary: 'disk full', runbook_url: 'https://runbooks.example.com/disk-full' },
+          startsAt: '2026-11-21T03:10:00.000Z',
+          generatorURL,
+        },
+        {
+          status: 'firing',
+          labels: { alertname: 'DiskFull', severity: 'warning', instance: 'b' },
+          annotations: { summary: 'disk full', runbook_url: 'https://runbooks.example.com/disk-full-b' },
+          startsAt: '2026-11-21T03:10:00.000Z',
+          generatorURL,
+        },
+      ],
+      groupLabels: { alertname: 'DiskFull' },
+      commonLabels: { alertname: 'DiskFull', severity: 'warning' },
+      commonAnnotations: { summary: 'disk full' },
+      externalURL: 'https://alertmanager.example.internal',
+      version: '4',
+      groupKey: '{}:{alertname="DiskFull"}',
+    };
+    const n = parseInbound(snsMessage(JSON.stringify(group)));
+    expect(n.links.map((l) => l.text)).toEqual(['Runbook', 'Runbook', 'Source']);
+    const payload = renderSlackMessage(n);
+    assertWithinSlackLimits(payload);
+    const linkSection = texts(payload).find((t) => t.includes('<https://runbooks.example.com/disk-full|Runbook>'));
+    expect(linkSection).toBe(
+      '<https://runbooks.example.com/disk-full|Runbook>  ·  <https://runbooks.example.com/disk-full-b|Runbook>  ·  _Source link omitted: too long_',
+    );
+    expect(JSON.stringify(payload)).not.toContain('g0.expr=aaaa');
+  });
+
+  it('links that each fit but together exceed a section: the first ones are shown, the others named as left out', () => {
+    const url = (i: number) => `https://runbooks.example.com/${i}/${'r'.repeat(960)}`;
+    const payload = renderSlackMessage({
+      ...base,
+      links: [1, 2, 3, 4].map((i) => ({ text: `Link ${i}`, url: url(i) })),
+    });
+    assertWithinSlackLimits(payload);
+    const section = texts(payload).find((t) => t.includes('Link 1'));
+    expect(section).toBe(
+      [
+        `<${url(1)}|Link 1>`,
+        `<${url(2)}|Link 2>`,
+        '_Link 3 link omitted: too long_',
+        '_Link 4 link omitted: too long_',
+      ].join('  ·  '),
+    );
+  });
+
+  it('a URL that grows past the bound when encoded for <url|text> is left out, not cut', () => {
+    const url = `https://example.com/?q=${'|'.repeat(330)}`;
+    const payload = renderSlackMessage({ ...base, links: [{ text: 'Query', url }] });
+    expect(texts(payload)).toContain('_Query link omitted: too long_');
+    expect(JSON.stringify(payload)).not.toContain('%7C%7C');
+  });
+
   it('a code block body cannot close itself early', () => {
     const payload = renderSlackMessage({ ...base, kind: 'fallback', body: 'a ``` b' });
     const code = texts(payload).find((t) => t.startsWith('```'));

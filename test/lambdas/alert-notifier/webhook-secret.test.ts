@@ -6,6 +6,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import {
+  InvalidWebhookUrlError,
   WebhookDirectory,
   WebhookSecretError,
   secretsManagerLoader,
@@ -66,6 +67,39 @@ describe('WebhookDirectory with Powertools Parameters', () => {
     expect(error).toBeInstanceOf(WebhookSecretError);
     expect((error as Error).message).toMatch(message);
     expect((error as Error).message).not.toContain('XXXXsecretXXXX');
+  });
+
+  it('an unusable value for one route is an InvalidWebhookUrlError naming the route and the problem', async () => {
+    secretsMock.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify({ platform: 'XXXXsecretXXXX' }) });
+    const error = await directory()
+      .urlFor('platform')
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InvalidWebhookUrlError);
+    expect(error).toMatchObject({ route: 'platform', problem: 'is not a URL' });
+  });
+
+  it('an unreadable secret is not an InvalidWebhookUrlError (it is retried, not routed elsewhere)', async () => {
+    secretsMock.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify([URLS.platform]) });
+    const error = await directory()
+      .urlFor('platform')
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(WebhookSecretError);
+    expect(error).not.toBeInstanceOf(InvalidWebhookUrlError);
+  });
+
+  it.each(['constructor', 'toString', 'hasOwnProperty', 'valueOf', '__proto__', 'isPrototypeOf'])(
+    'a route named %s that the secret does not have is missing (no inherited key is read)',
+    async (route) => {
+      secretsMock.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify(URLS) });
+      await expect(directory().urlFor(route)).resolves.toBeUndefined();
+    },
+  );
+
+  it('a route named constructor that the secret has is served', async () => {
+    secretsMock
+      .on(GetSecretValueCommand)
+      .resolves({ SecretString: JSON.stringify({ constructor: URLS.dba, platform: URLS.platform }) });
+    await expect(directory().urlFor('constructor')).resolves.toBe(URLS.dba);
   });
 
   it('a missing secret is an error naming the secret', async () => {
