@@ -55,8 +55,8 @@ export function isBackupJobEvent(event: JsonRecord): boolean {
 export function parseBackupJobEvent(event: JsonRecord): Notification {
   const detail = asRecord(event.detail) ?? {};
   const what = JOB_KINDS[String(event['detail-type'])] ?? 'Backup job';
-  const jobId =
-    text(detail.backupJobId) ?? text(detail.copyJobId) ?? text(detail.restoreJobId) ?? text(event.id) ?? 'unknown job';
+  const knownJobId = text(detail.backupJobId) ?? text(detail.copyJobId) ?? text(detail.restoreJobId) ?? text(event.id);
+  const jobId = knownJobId ?? 'unknown job';
   const rawState = text(detail.state) ?? text(detail.status);
   const message = unquote(text(detail.statusMessage));
   const view = backupStateView(rawState, message !== undefined);
@@ -98,7 +98,8 @@ export function parseBackupJobEvent(event: JsonRecord): Notification {
     account: text(event.account),
     region,
     time: isoTime(text(detail.completionDate)) ?? text(event.time),
-    transitionKey: `backup|${jobId}|${rawState ?? ''}`,
+    // Without a job or event id, two different jobs would share a key and the second would be suppressed.
+    transitionKey: knownJobId ? `backup|${knownJobId}|${rawState ?? ''}` : undefined,
   };
 }
 

@@ -344,4 +344,13 @@ describe('alarm transition key (same transition by SNS and EventBridge is sent o
   ])('%s → %s', (_n, message, key) => {
     expect(parseInbound(message).transitionKey).toBe(key);
   });
+
+  it('AWS Backup job events: keyed by job id, and not keyed at all without a job or event id', () => {
+    const job = fixtureJson('backup-job-failed.json') as { id?: string; detail: Record<string, unknown> };
+    const keyed = parseInbound({ via: 'eventbridge', event: job, attributes: {} }).transitionKey;
+    expect(keyed).toBe(`backup|${String(job.detail.backupJobId)}|FAILED`);
+    const { backupJobId: _omit, ...detail } = job.detail;
+    const anonymous = { ...job, id: undefined, detail };
+    expect(parseInbound({ via: 'eventbridge', event: anonymous, attributes: {} }).transitionKey).toBeUndefined();
+  });
 });
