@@ -81,6 +81,7 @@ export async function runEbsAuditJob(
         markedElsewhere: audit.markedElsewhere,
         config: config.actions,
         now: ctx.now,
+        metricsFailed: audit.warnings.filter((w) => w.stage === 'metrics'),
       })
     : undefined;
 
@@ -108,6 +109,7 @@ export async function runEbsAuditJob(
     actionResults = await executePlan(plan, deps.factory, credentials, {
       markTagKey: rules.markTagKey,
       excludeTag: rules.excludeTag,
+      graceDays: config.actions.graceDays,
       runId: ctx.runId,
       clock: ctx.clock,
       secondsLeft: () => Math.floor(ctx.remainingMs() / 1000),

@@ -2,8 +2,10 @@ import { z } from 'zod';
 import { awsAccountId, awsRegion, functionOverrides, resourceName, scheduleExpression } from './common';
 
 /**
- * The tag the audit writes on volumes it has marked for deletion; its value is the UTC date (YYYY-MM-DD) from which
- * the volume may be deleted. The IAM policies of both stacks condition every tag/snapshot/delete permission on it.
+ * The tag the audit writes on volumes it has marked for deletion; its value is `<marked-at>/<delete-after>`: the UTC
+ * second the suite marked the volume (YYYY-MM-DDTHH:MM:SSZ) and the UTC date (YYYY-MM-DD) from which it may be
+ * deleted. A value in any other form (e.g. the old date-only one, or set by hand) is never due: it is re-marked.
+ * The IAM policies of both stacks condition every tag/snapshot/delete permission on it.
  */
 export const EBS_AUDIT_MARK_TAG_KEY = 'platform-ops:ebs-audit:delete-after';
 /** Tag put on snapshots taken before a delete, naming the volume they came from (also an IAM condition). */

@@ -1,3 +1,4 @@
+import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import {
   CreateSnapshotCommand,
   CreateTagsCommand,
@@ -18,7 +19,10 @@ import { sdkClientFactory } from '../../../lambdas/ebs-audit/aws-ports';
 import { awsError } from './fixtures';
 
 const ec2Mock = mockClient(EC2Client);
+const cwMock = mockClient(CloudWatchClient);
 const MARK = 'platform-ops:ebs-audit:delete-after';
+/** The mark of the planned deletes: marked 2026-11-06, due 2026-11-20. */
+const MARKED = '2026-11-06T00:00:00Z/2026-11-20';
 const SOURCE = 'platform-ops:ebs-audit:source-volume';
 const A = '111111111111';
 const now = new Date('2026-11-23T06:00:00Z');
@@ -26,6 +30,7 @@ const now = new Date('2026-11-23T06:00:00Z');
 const options = (over: Partial<ExecuteOptions> = {}): ExecuteOptions => ({
   markTagKey: MARK,
   excludeTag: { key: 'audit:keep', value: 'true' },
+  graceDays: 14,
   runId: 'run-1',
   clock: () => now,
   secondsLeft: () => 30,
@@ -43,6 +48,9 @@ const del = (volumeId: string, snapshot = true): PlannedAction => ({
   region: 'us-east-1',
   volumeId,
   deleteAfter: '2026-11-20',
+  markValue: MARKED,
+  markedAt: '2026-11-06T00:00:00Z',
+  detachedSince: 'unknown',
   snapshot,
   reason: 'due',
 });
@@ -58,13 +66,18 @@ const plan = (over: Partial<ActionPlan>): ActionPlan => ({
 const volume = (
   id: string,
   state: VolumeState,
-  tags: Record<string, string> = { [MARK]: '2026-11-20', owner: 'x' },
+  tags: Record<string, string> = { [MARK]: MARKED, owner: 'x' },
 ): DescribeVolumesCommandOutput => ({
   $metadata: {},
   Volumes: [{ VolumeId: id, State: state, Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) }],
 });
 
-beforeEach(() => ec2Mock.reset());
+beforeEach(() => {
+  ec2Mock.reset();
+  cwMock.reset();
+  // Right before a delete the executor asks CloudWatch again; by default the volume has never been attached.
+  cwMock.on(GetMetricDataCommand).resolves({ MetricDataResults: [] });
+});
 
 test('dry-run: the plan comes back as "planned" and nothing is called', async () => {
   const results = await executePlan(
@@ -93,7 +106,15 @@ test('mark writes the date tag; unmark removes it', async () => {
   const results = await executePlan(
     plan({
       mark: [
-        { action: 'mark', account: A, region: 'us-east-1', volumeId: 'vol-m', deleteAfter: '2026-12-08', reason: '' },
+        {
+          action: 'mark',
+          account: A,
+          region: 'us-east-1',
+          volumeId: 'vol-m',
+          deleteAfter: '2026-12-08',
+          markValue: '2026-11-23T06:00:00Z/2026-12-08',
+          reason: '',
+        },
       ],
       unmark: [
         { action: 'unmark', account: A, region: 'us-east-1', volumeId: 'vol-u', reason: 're-attached since marking' },
@@ -106,7 +127,7 @@ test('mark writes the date tag; unmark removes it', async () => {
   expect(countOutcomes(results)).toEqual({ 'unmark.done': 1, 'mark.done': 1 });
   expect(ec2Mock).toHaveReceivedCommandWith(CreateTagsCommand, {
     Resources: ['vol-m'],
-    Tags: [{ Key: MARK, Value: '2026-12-08' }],
+    Tags: [{ Key: MARK, Value: '2026-11-23T06:00:00Z/2026-12-08' }],
   });
   expect(ec2Mock).toHaveReceivedCommandWith(DeleteTagsCommand, { Resources: ['vol-u'], Tags: [{ Key: MARK }] });
 });
@@ -114,7 +135,7 @@ test('mark writes the date tag; unmark removes it', async () => {
 test('delete: re-check, snapshot (copying user tags), wait until completed, re-check again, delete', async () => {
   ec2Mock
     .on(DescribeVolumesCommand)
-    .resolves(volume('vol-d', 'available', { [MARK]: '2026-11-20', owner: 'x', 'aws:cloudformation:stack-name': 's' }));
+    .resolves(volume('vol-d', 'available', { [MARK]: MARKED, owner: 'x', 'aws:cloudformation:stack-name': 's' }));
   ec2Mock.on(DescribeSnapshotsCommand, { OwnerIds: ['self'] }).resolves({ Snapshots: [] });
   ec2Mock.on(CreateSnapshotCommand).resolves({ SnapshotId: 'snap-1' });
   ec2Mock
@@ -256,4 +277,76 @@ test('a snapshot that fails (state error) stops that delete', async () => {
   );
   expect(results[0]).toMatchObject({ outcome: 'failed', snapshotId: 'snap-e' });
   expect(ec2Mock).toHaveReceivedCommandTimes(DeleteVolumeCommand, 0);
+});
+
+describe('A1: the re-check right before DeleteVolume asks CloudWatch again', () => {
+  const setUp = () => {
+    ec2Mock.on(DescribeVolumesCommand).resolves(volume('vol-r', 'available'));
+    ec2Mock.on(CreateTagsCommand).resolves({});
+    ec2Mock.on(DeleteVolumeCommand).resolves({});
+  };
+
+  test("attached and detached again after the scan's estimate (datapoint after the mark) → not deleted, re-marked", async () => {
+    setUp();
+    cwMock.on(GetMetricDataCommand).resolves({
+      MetricDataResults: [{ Id: 'v0', StatusCode: 'Complete', Timestamps: [new Date('2026-11-20T10:00:00Z')] }],
+    });
+    const results = await executePlan(
+      plan({ delete: [del('vol-r', false)] }),
+      sdkClientFactory('us-east-1'),
+      credentials(),
+      options(),
+    );
+    expect(results).toEqual([
+      expect.objectContaining({
+        outcome: 'skipped',
+        detail:
+          'attached after it was marked (last attached until 2026-11-20T11:00:00.000Z, marked 2026-11-06T00:00:00Z):' +
+          ' not deleted, re-marked 2026-11-23T06:00:00Z/2026-12-08',
+      }),
+    ]);
+    expect(ec2Mock).toHaveReceivedCommandTimes(DeleteVolumeCommand, 0);
+    expect(ec2Mock).toHaveReceivedCommandWith(CreateTagsCommand, {
+      Resources: ['vol-r'],
+      Tags: [{ Key: MARK, Value: '2026-11-23T06:00:00Z/2026-12-08' }],
+    });
+    expect(cwMock).toHaveReceivedCommandWith(GetMetricDataCommand, {
+      MetricDataQueries: [
+        expect.objectContaining({
+          MetricStat: expect.objectContaining({
+            Metric: expect.objectContaining({ Dimensions: [{ Name: 'VolumeId', Value: 'vol-r' }] }),
+          }),
+        }),
+      ],
+    });
+  });
+
+  test('CloudWatch cannot be read right before the delete → not deleted (doubt means do nothing)', async () => {
+    setUp();
+    cwMock.on(GetMetricDataCommand).rejects(awsError('AccessDenied', 'no metrics'));
+    const results = await executePlan(
+      plan({ delete: [del('vol-r', false)] }),
+      sdkClientFactory('us-east-1'),
+      credentials(),
+      options(),
+    );
+    expect(results[0]).toMatchObject({ outcome: 'skipped' });
+    expect(results[0].detail).toMatch(/^CloudWatch metrics could not be read right before the delete/);
+    expect(ec2Mock).toHaveReceivedCommandTimes(DeleteVolumeCommand, 0);
+  });
+
+  test('last attached before the mark → deleted', async () => {
+    setUp();
+    cwMock.on(GetMetricDataCommand).resolves({
+      MetricDataResults: [{ Id: 'v0', StatusCode: 'Complete', Timestamps: [new Date('2026-11-01T10:00:00Z')] }],
+    });
+    const results = await executePlan(
+      plan({ delete: [del('vol-r', false)] }),
+      sdkClientFactory('us-east-1'),
+      credentials(),
+      options(),
+    );
+    expect(results[0]).toMatchObject({ outcome: 'done', detail: 'deleted (no snapshot: configured off)' });
+    expect(ec2Mock).toHaveReceivedCommandWith(DeleteVolumeCommand, { VolumeId: 'vol-r' });
+  });
 });
