@@ -323,3 +323,37 @@ export function recheckBeforeDelete(
   }
   return undefined;
 }
+
+/**
+ * The per-run delete cap must also hold per UTC day across invocations (a retried or repeated invocation must not
+ * delete another batch). `deletesToday` is how many deletes earlier invocations recorded today; undefined when that
+ * could not be read, and then nothing is deleted (doubt means do nothing).
+ */
+export function applyDailyDeleteCap(
+  plan: ActionPlan,
+  deletesToday: number | undefined,
+  cap: number,
+  unknownReason = 'the deletes already recorded today could not be counted',
+): ActionPlan {
+  if (plan.delete.length === 0) return plan;
+  const remaining = deletesToday === undefined ? 0 : Math.max(cap - deletesToday, 0);
+  if (plan.delete.length <= remaining) return plan;
+  const reason =
+    deletesToday === undefined
+      ? `${unknownReason}: no deletes this run`
+      : `daily cap of ${cap} deletes reached (${deletesToday} already recorded today)`;
+  return {
+    ...plan,
+    delete: plan.delete.slice(0, remaining),
+    skipped: [
+      ...plan.skipped,
+      ...plan.delete.slice(remaining).map((a) => ({
+        action: a.action,
+        account: a.account,
+        region: a.region,
+        volumeId: a.volumeId,
+        reason,
+      })),
+    ],
+  };
+}

@@ -298,6 +298,32 @@ export function reportKeys(prefix: string, startedAt: Date) {
   };
 }
 
+/** The folder of one UTC day's reports: `<prefix>YYYY-MM-DD/`. */
+export function reportDayPrefix(prefix: string, day: Date): string {
+  return `${prefix}${day.toISOString().slice(0, 10)}/`;
+}
+
+/**
+ * The record written right before a run deletes anything: `<prefix>YYYY-MM-DD/ebs-audit-<stamp>-delete-intent-<n>.json`
+ * where n is how many volumes the run may delete. The number is in the key, so a listing of the day's folder counts
+ * the day's deletes (attempts, not successes: the count errs on the side of deleting less).
+ */
+export function deleteIntentKey(prefix: string, startedAt: Date, count: number): string {
+  return reportKeys(prefix, startedAt).json.replace(/\.json$/, `-delete-intent-${count}.json`);
+}
+
+const DELETE_INTENT_KEY = /\/ebs-audit-\d{8}T\d{6}Z-delete-intent-(\d+)\.json$/;
+
+/** The deletes recorded by the intent keys of one day's listing. */
+export function countRecordedDeletes(keys: readonly string[]): number {
+  let total = 0;
+  for (const key of keys) {
+    const m = DELETE_INTENT_KEY.exec(key);
+    if (m) total += Number(m[1]);
+  }
+  return total;
+}
+
 export const usd = (n: number) =>
   `$${n.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
 

@@ -1,5 +1,6 @@
 import type { EbsAuditActionsConfig } from '../../../lib/config/ebs-audit';
 import {
+  applyDailyDeleteCap,
   deletionDate,
   formatMark,
   parseMark,
@@ -349,4 +350,20 @@ test('dates', () => {
   );
   expect(parseMark('2026-11-09T25:00:00Z/2026-11-30', 14, now).problem).toMatch(/impossible date/);
   expect(parseMark(undefined, 14, now).problem).toMatch(/is not <marked-at>\/<delete-after>/);
+});
+
+describe('A3: applyDailyDeleteCap', () => {
+  const due = ['vol-a', 'vol-b', 'vol-c'].map((id) => vol(id, { [MARK]: mk('2026-11-06', '2026-11-20') }));
+  const plan = planActions({ volumes: due, markedElsewhere: [], config, now });
+  test.each([
+    ['nothing recorded today: the whole plan', 0, ['vol-a', 'vol-b', 'vol-c']],
+    ['19 of 20 recorded today: one more', 19, ['vol-a']],
+    ['cap reached today: none', 20, []],
+    ['more than the cap recorded: none', 25, []],
+    ['count unknown: none (doubt means do nothing)', undefined, []],
+  ])('%s', (_n, deletesToday, expected) => {
+    const capped = applyDailyDeleteCap(plan, deletesToday, 20);
+    expect(capped.delete.map((a) => a.volumeId)).toEqual(expected);
+    expect(capped.skipped).toHaveLength(3 - expected.length);
+  });
 });

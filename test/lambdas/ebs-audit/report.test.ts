@@ -3,6 +3,9 @@ import {
   buildAuditOpsEvent,
   buildJsonReport,
   csvField,
+  countRecordedDeletes,
+  deleteIntentKey,
+  reportDayPrefix,
   reportKeys,
   summarizeAudit,
   toCsv,
@@ -209,4 +212,20 @@ test('report keys are dated', () => {
     notAuditedCsv: 'ebs-audit/2026-11-23/ebs-audit-20261123T060001Z-not-audited.csv',
     actionsJson: 'ebs-audit/2026-11-23/ebs-audit-20261123T060001Z-actions.json',
   });
+});
+
+test('A3: delete records carry their count in the key; only intent keys of the day count', () => {
+  const at = new Date('2026-11-23T06:00:01.123Z');
+  expect(reportDayPrefix('ebs-audit/', at)).toBe('ebs-audit/2026-11-23/');
+  expect(deleteIntentKey('ebs-audit/', at, 7)).toBe(
+    'ebs-audit/2026-11-23/ebs-audit-20261123T060001Z-delete-intent-7.json',
+  );
+  expect(
+    countRecordedDeletes([
+      deleteIntentKey('ebs-audit/', at, 7),
+      'ebs-audit/2026-11-23/ebs-audit-20261123T070000Z-delete-intent-3.json',
+      'ebs-audit/2026-11-23/ebs-audit-20261123T060001Z-actions.json',
+      'ebs-audit/2026-11-23/notes-delete-intent-99.json',
+    ]),
+  ).toBe(10);
 });

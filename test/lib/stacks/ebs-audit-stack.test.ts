@@ -1,5 +1,6 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import type { CfnBucket } from 'aws-cdk-lib/aws-s3';
 import { buildPlatformOps } from '../../../lib/app';
 import { parseConfig, type PlatformOpsConfig } from '../../../lib/config';
 import type { EbsAuditMemberRoleStack } from '../../../lib/stacks/ebs-audit-member-role-stack';
@@ -148,6 +149,11 @@ describe('EbsAuditStack, actions off (default)', () => {
         expect(text).not.toContain(action);
     },
   );
+
+  test('read-only, the suite default retries apply (2)', () => {
+    const { auditT } = build();
+    auditT.hasResourceProperties('AWS::Lambda::EventInvokeConfig', { MaximumRetryAttempts: 2 });
+  });
 
   test('the function role has the deterministic name the member trust policy names', () => {
     auditT.hasResourceProperties('AWS::IAM::Role', {
@@ -337,12 +343,32 @@ describe.each(VARIANTS)('actions enabled ($flags)', (v) => {
       Resource: '*',
     });
     expect(statements[3]).toEqual(readPrices);
-    expect(statements.slice(5)).toEqual([markStatement('home'), ...deleteStatements('home')]);
+    const bucket = full.audit.getLogicalId(full.audit.reportBucket.node.defaultChild as CfnBucket);
+    expect(statements.slice(5)).toEqual([
+      markStatement('home'),
+      ...deleteStatements('home'),
+      {
+        // The per-day delete cap: today's delete records are counted by listing the day's folder of reports only.
+        Sid: 'CountTodaysDeletes',
+        Effect: 'Allow',
+        Action: 's3:ListBucket',
+        Resource: { 'Fn::GetAtt': [bucket, 'Arn'] },
+        Condition: { StringLike: { 's3:prefix': 'ebs-audit/*' } },
+      },
+    ]);
     expect(memberStatements(full.memberT)).toEqual([
       readWithSnapshots,
       markStatement('member'),
       ...deleteStatements('member'),
     ]);
+  });
+
+  test('A3: with actions on, Lambda never retries a failed invocation (a retry would act again)', () => {
+    for (const t of [markOnly.auditT, full.auditT]) {
+      t.resourceCountIs('AWS::Lambda::EventInvokeConfig', 1);
+      t.hasResourceProperties('AWS::Lambda::EventInvokeConfig', { MaximumRetryAttempts: 0 });
+    }
+    expect(jobStatements(markOnly.auditT).map((s) => s.Sid)).not.toContain('CountTodaysDeletes');
   });
 
   test('snapshotBeforeDelete off: no snapshot statements', () => {
