@@ -5,7 +5,7 @@
  */
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { EC2Client } from '@aws-sdk/client-ec2';
-import { EBS_AUDIT_SNAPSHOT_SOURCE_TAG_KEY } from '../../lib/config/ebs-audit';
+import { EBS_AUDIT_SNAPSHOT_MARK_TAG_KEY, EBS_AUDIT_SNAPSHOT_SOURCE_TAG_KEY } from '../../lib/config/ebs-audit';
 import {
   ATTACHED_AFTER_MARKING,
   formatMark,
@@ -145,14 +145,34 @@ export async function executePlan(
           ready.push({ a, ec2 });
           continue;
         }
-        const existing = await findAuditSnapshot(ec2, a.volumeId, EBS_AUDIT_SNAPSHOT_SOURCE_TAG_KEY);
+        // Reuse only a snapshot of this volume, for this mark, started after the mark and the last detach.
+        const markValue = a.markValue ?? '';
+        const after = [a.markedAt, a.detachedSince]
+          .filter((t): t is string => !!t && t !== 'unknown')
+          .map((t) => new Date(t).getTime());
+        if (!markValue || after.length === 0 || after.some(Number.isNaN)) {
+          results.push({
+            ...where(a),
+            outcome: 'skipped',
+            detail: 'planned delete carries no readable mark: not deleted',
+          });
+          continue;
+        }
+        const existing = await findAuditSnapshot(ec2, {
+          volumeId: a.volumeId,
+          sourceTagKey: EBS_AUDIT_SNAPSHOT_SOURCE_TAG_KEY,
+          markTagKey: EBS_AUDIT_SNAPSHOT_MARK_TAG_KEY,
+          markValue,
+          startedAfter: new Date(Math.max(...after)),
+        });
         const snapshotId =
           existing?.snapshotId ??
           (await createAuditSnapshot(
             ec2,
             current,
             EBS_AUDIT_SNAPSHOT_SOURCE_TAG_KEY,
-            `platform-ops ebs-audit ${options.runId}: before deleting ${a.volumeId} (marked ${a.deleteAfter})`,
+            `platform-ops ebs-audit ${options.runId}: before deleting ${a.volumeId} (marked ${markValue})`,
+            { key: EBS_AUDIT_SNAPSHOT_MARK_TAG_KEY, value: markValue },
           ));
         ready.push({ a, ec2, snapshotId });
       } catch (err) {

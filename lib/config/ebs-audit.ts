@@ -10,6 +10,11 @@ import { awsAccountId, awsRegion, functionOverrides, resourceName, scheduleExpre
 export const EBS_AUDIT_MARK_TAG_KEY = 'platform-ops:ebs-audit:delete-after';
 /** Tag put on snapshots taken before a delete, naming the volume they came from (also an IAM condition). */
 export const EBS_AUDIT_SNAPSHOT_SOURCE_TAG_KEY = 'platform-ops:ebs-audit:source-volume';
+/**
+ * Tag put on snapshots taken before a delete, holding the volume's mark value (`<marked-at>/<delete-after>`): a
+ * snapshot is reused only for the same mark (also an IAM condition on CreateSnapshot).
+ */
+export const EBS_AUDIT_SNAPSHOT_MARK_TAG_KEY = 'platform-ops:ebs-audit:volume-mark';
 
 /** Name of the audit function's execution role: deterministic so member-account trust policies can name it. */
 export function ebsAuditFunctionRoleName(suiteName: string): string {

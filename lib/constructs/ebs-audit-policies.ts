@@ -2,7 +2,11 @@ import type { Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { IConstruct } from 'constructs';
 import { acknowledgeWildcard, nagPseudo } from './nag';
-import { EBS_AUDIT_MARK_TAG_KEY, EBS_AUDIT_SNAPSHOT_SOURCE_TAG_KEY } from '../config/ebs-audit';
+import {
+  EBS_AUDIT_MARK_TAG_KEY,
+  EBS_AUDIT_SNAPSHOT_MARK_TAG_KEY,
+  EBS_AUDIT_SNAPSHOT_SOURCE_TAG_KEY,
+} from '../config/ebs-audit';
 
 /** The action switches that decide which write statements exist at all. */
 export interface EbsAuditActionSwitches {
@@ -29,7 +33,7 @@ export function ebsAuditReadStatement(actions: EbsAuditActionSwitches): iam.Poli
  * Write statements for one account, present only when actions are enabled and each conditioned on the deletion mark:
  * - tag/untag: only the mark tag key may be written or removed (aws:TagKeys)
  * - snapshot/delete: only volumes that carry the mark (aws:ResourceTag), snapshots only tagged with their source
- *   volume, and tags on snapshots only as part of CreateSnapshot.
+ *   volume and the volume's mark, and tags on snapshots only as part of CreateSnapshot.
  */
 export function ebsAuditActionStatements(
   account: string,
@@ -72,7 +76,12 @@ export function ebsAuditActionStatements(
         sid: 'CreateSnapshotsTaggedWithTheirSource',
         actions: ['ec2:CreateSnapshot'],
         resources: [`arn:${partition}:ec2:*::snapshot/*`],
-        conditions: { Null: { [`aws:RequestTag/${EBS_AUDIT_SNAPSHOT_SOURCE_TAG_KEY}`]: 'false' } },
+        conditions: {
+          Null: {
+            [`aws:RequestTag/${EBS_AUDIT_SNAPSHOT_SOURCE_TAG_KEY}`]: 'false',
+            [`aws:RequestTag/${EBS_AUDIT_SNAPSHOT_MARK_TAG_KEY}`]: 'false',
+          },
+        },
       }),
       new iam.PolicyStatement({
         sid: 'TagSnapshotsOnCreation',

@@ -15,7 +15,7 @@ import 'aws-sdk-client-mock-jest';
 import type { ActionPlan, PlannedAction } from '../../../lambdas/ebs-audit/actions';
 import { countOutcomes, executePlan, type ExecuteOptions } from '../../../lambdas/ebs-audit/actions-run';
 import { CredentialCache } from '../../../lambdas/ebs-audit/audit-run';
-import { sdkClientFactory } from '../../../lambdas/ebs-audit/aws-ports';
+import { findAuditSnapshot, sdkClientFactory } from '../../../lambdas/ebs-audit/aws-ports';
 import { awsError } from './fixtures';
 
 const ec2Mock = mockClient(EC2Client);
@@ -24,6 +24,7 @@ const MARK = 'platform-ops:ebs-audit:delete-after';
 /** The mark of the planned deletes: marked 2026-11-06, due 2026-11-20. */
 const MARKED = '2026-11-06T00:00:00Z/2026-11-20';
 const SOURCE = 'platform-ops:ebs-audit:source-volume';
+const SNAPSHOT_MARK = 'platform-ops:ebs-audit:volume-mark';
 const A = '111111111111';
 const now = new Date('2026-11-23T06:00:00Z');
 
@@ -168,6 +169,7 @@ test('delete: re-check, snapshot (copying user tags), wait until completed, re-c
         Tags: [
           { Key: 'owner', Value: 'x' }, // not the deletion mark, not aws: tags
           { Key: SOURCE, Value: 'vol-d' },
+          { Key: SNAPSHOT_MARK, Value: MARKED }, // the mark this snapshot belongs to
         ],
       },
     ],
@@ -198,9 +200,20 @@ test('re-attached since marking → not deleted, no snapshot, mark removed', asy
 
 test('re-attached while the snapshot was running → not deleted', async () => {
   ec2Mock.on(DescribeVolumesCommand).resolvesOnce(volume('vol-r', 'available')).resolves(volume('vol-r', 'in-use'));
-  ec2Mock
-    .on(DescribeSnapshotsCommand)
-    .resolves({ Snapshots: [{ SnapshotId: 'snap-old', State: 'completed', StartTime: now }] });
+  ec2Mock.on(DescribeSnapshotsCommand).resolves({
+    Snapshots: [
+      {
+        SnapshotId: 'snap-old',
+        VolumeId: 'vol-r',
+        State: 'completed',
+        StartTime: now,
+        Tags: [
+          { Key: SOURCE, Value: 'vol-r' },
+          { Key: SNAPSHOT_MARK, Value: MARKED },
+        ],
+      },
+    ],
+  });
   ec2Mock.on(DeleteTagsCommand).resolves({});
   const results = await executePlan(
     plan({ delete: [del('vol-r')] }),
@@ -348,5 +361,99 @@ describe('A1: the re-check right before DeleteVolume asks CloudWatch again', () 
     );
     expect(results[0]).toMatchObject({ outcome: 'done', detail: 'deleted (no snapshot: configured off)' });
     expect(ec2Mock).toHaveReceivedCommandWith(DeleteVolumeCommand, { VolumeId: 'vol-r' });
+  });
+});
+
+describe('A2: which snapshot is reused as the snapshot before delete', () => {
+  const tagged = (mark: string, volumeId = 'vol-s') => [
+    { Key: SOURCE, Value: volumeId },
+    { Key: SNAPSHOT_MARK, Value: mark },
+  ];
+  test.each([
+    [
+      'an old snapshot with the source tag, taken before the mark → not reused',
+      { VolumeId: 'vol-s', StartTime: new Date('2026-10-01T00:00:00Z'), Tags: tagged(MARKED) },
+      false,
+    ],
+    [
+      'a snapshot of another volume → not reused',
+      { VolumeId: 'vol-other', StartTime: new Date('2026-11-22T00:00:00Z'), Tags: tagged(MARKED) },
+      false,
+    ],
+    [
+      'a snapshot for an earlier mark of the volume → not reused',
+      {
+        VolumeId: 'vol-s',
+        StartTime: new Date('2026-11-22T00:00:00Z'),
+        Tags: tagged('2026-10-01T00:00:00Z/2026-10-15'),
+      },
+      false,
+    ],
+    [
+      'a snapshot without the mark tag (taken before marks were recorded) → not reused',
+      { VolumeId: 'vol-s', StartTime: new Date('2026-11-22T00:00:00Z'), Tags: [{ Key: SOURCE, Value: 'vol-s' }] },
+      false,
+    ],
+    [
+      'this volume, this mark, started after the mark → reused',
+      { VolumeId: 'vol-s', StartTime: new Date('2026-11-22T00:00:00Z'), Tags: tagged(MARKED) },
+      true,
+    ],
+  ])('%s', async (_n, snapshot, reused) => {
+    ec2Mock.on(DescribeVolumesCommand).resolves(volume('vol-s', 'available'));
+    ec2Mock
+      .on(DescribeSnapshotsCommand, { OwnerIds: ['self'] })
+      .resolves({ Snapshots: [{ SnapshotId: 'snap-found', State: 'completed', ...snapshot }] });
+    ec2Mock.on(CreateSnapshotCommand).resolves({ SnapshotId: 'snap-new' });
+    ec2Mock
+      .on(DescribeSnapshotsCommand, { SnapshotIds: ['snap-new'] })
+      .resolves({ Snapshots: [{ SnapshotId: 'snap-new', State: 'completed' }] });
+    ec2Mock
+      .on(DescribeSnapshotsCommand, { SnapshotIds: ['snap-found'] })
+      .resolves({ Snapshots: [{ SnapshotId: 'snap-found', State: 'completed' }] });
+    ec2Mock.on(DeleteVolumeCommand).resolves({});
+
+    const results = await executePlan(
+      plan({ delete: [del('vol-s')] }),
+      sdkClientFactory('us-east-1'),
+      credentials(),
+      options(),
+    );
+
+    expect(results[0]).toMatchObject({ outcome: 'done', snapshotId: reused ? 'snap-found' : 'snap-new' });
+    expect(ec2Mock).toHaveReceivedCommandTimes(CreateSnapshotCommand, reused ? 0 : 1);
+    expect(ec2Mock).toHaveReceivedCommandWith(DescribeSnapshotsCommand, {
+      OwnerIds: ['self'],
+      Filters: [
+        { Name: 'volume-id', Values: ['vol-s'] },
+        { Name: `tag:${SOURCE}`, Values: ['vol-s'] },
+        { Name: `tag:${SNAPSHOT_MARK}`, Values: [MARKED] },
+        { Name: 'status', Values: ['pending', 'completed'] },
+      ],
+    });
+  });
+
+  test('findAuditSnapshot: only a snapshot started after startedAfter (the later of mark and detach) qualifies', async () => {
+    const snapshot = (StartTime: Date) => ({
+      SnapshotId: 'snap-found',
+      State: 'completed' as const,
+      VolumeId: 'vol-s',
+      StartTime,
+      Tags: tagged(MARKED),
+    });
+    const query = {
+      volumeId: 'vol-s',
+      sourceTagKey: SOURCE,
+      markTagKey: SNAPSHOT_MARK,
+      markValue: MARKED,
+      startedAfter: new Date('2026-11-08T00:00:00Z'),
+    };
+    const ec2 = new EC2Client({ region: 'us-east-1' });
+    ec2Mock.on(DescribeSnapshotsCommand).resolves({ Snapshots: [snapshot(new Date('2026-11-07T00:00:00Z'))] });
+    await expect(findAuditSnapshot(ec2, query)).resolves.toBeUndefined();
+    ec2Mock.on(DescribeSnapshotsCommand).resolves({ Snapshots: [snapshot(new Date('2026-11-08T00:00:00Z'))] });
+    await expect(findAuditSnapshot(ec2, query)).resolves.toBeUndefined();
+    ec2Mock.on(DescribeSnapshotsCommand).resolves({ Snapshots: [snapshot(new Date('2026-11-09T00:00:00Z'))] });
+    await expect(findAuditSnapshot(ec2, query)).resolves.toEqual({ snapshotId: 'snap-found', state: 'completed' });
   });
 });

@@ -9,6 +9,7 @@ import { exampleConfig, nagViolations, testApp } from '../infra-helpers';
 
 const MARK = 'platform-ops:ebs-audit:delete-after';
 const SOURCE = 'platform-ops:ebs-audit:source-volume';
+const SNAPSHOT_MARK = 'platform-ops:ebs-audit:volume-mark';
 const ACCOUNT = '123456789012';
 
 type Json = Record<string, unknown>;
@@ -315,7 +316,8 @@ describe.each(VARIANTS)('actions enabled ($flags)', (v) => {
       Effect: 'Allow',
       Action: 'ec2:CreateSnapshot',
       Resource: snapshots(account),
-      Condition: { Null: { [`aws:RequestTag/${SOURCE}`]: 'false' } },
+      // A2: the snapshot names its source volume and the mark it was taken for.
+      Condition: { Null: { [`aws:RequestTag/${SOURCE}`]: 'false', [`aws:RequestTag/${SNAPSHOT_MARK}`]: 'false' } },
     },
     {
       Sid: 'TagSnapshotsOnCreation',
