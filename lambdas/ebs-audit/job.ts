@@ -20,6 +20,7 @@ import {
   reportKeys,
   summarizeAudit,
   volumesToCsv,
+  type ActionsEventDetail,
   type AuditSummary,
 } from './report';
 import { awsErrorCode, awsErrorMessage } from './aws-ports';
@@ -161,7 +162,7 @@ export async function runEbsAuditJob(
     );
   }
 
-  const actionsDetail =
+  const actionsDetail: ActionsEventDetail | undefined =
     plan && actionResults
       ? {
           dryRun: plan.dryRun,
@@ -169,7 +170,15 @@ export async function runEbsAuditJob(
           skipped: plan.skipped.length,
           pendingMarks: plan.pendingCount,
           outcomes: countOutcomes(actionResults),
-          failed: actionResults.filter((r) => r.outcome === 'failed').slice(0, 20),
+          failed: actionResults
+            .filter((r) => r.outcome === 'failed')
+            .map((r) => ({
+              action: r.action,
+              account: r.account,
+              region: r.region,
+              volumeId: r.volumeId,
+              detail: r.detail,
+            })),
           report: keys.actionsJson,
         }
       : undefined;
@@ -178,6 +187,5 @@ export async function runEbsAuditJob(
     { bucket: ctx.reportBucket, csvKey: keys.csv, jsonKey: keys.json },
     actionsDetail,
   );
-  const anyFailed = actionResults?.some((r) => r.outcome === 'failed') ?? false;
-  return { audit, summary, plan, actionResults, keys, event: anyFailed ? { ...event, severity: 'warning' } : event };
+  return { audit, summary, plan, actionResults, keys, event };
 }
