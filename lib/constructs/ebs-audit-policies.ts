@@ -32,6 +32,7 @@ export function ebsAuditReadStatement(actions: EbsAuditActionSwitches): iam.Poli
 /**
  * Write statements for one account, present only when actions are enabled and each conditioned on the deletion mark:
  * - tag/untag: only the mark tag key may be written or removed (aws:TagKeys)
+ * - none of them on a volume carrying the exclude tag (key case-insensitive, value ignoring case)
  * - snapshot/delete: only volumes that carry the mark (aws:ResourceTag), snapshots only tagged with their source
  *   volume and the volume's mark, and tags on snapshots only as part of CreateSnapshot.
  */
@@ -39,14 +40,21 @@ export function ebsAuditActionStatements(
   account: string,
   partition: string,
   actions: EbsAuditActionSwitches,
+  excludeTag: { readonly key: string; readonly value: string },
 ): iam.PolicyStatement[] {
   if (!actions.mark) return [];
   const volumes = `arn:${partition}:ec2:*:${account}:volume/*`;
+  // Never on a volume carrying the exclude tag. IAM matches the tag-key part of aws:ResourceTag/<key>
+  // case-insensitively, and the operator ignores the value's case, as the audit's own check does. A volume without
+  // the tag passes (a negated operator matches when the key is absent). The audit's check stays the primary guard
+  // (it also trims the value and sees every spelling of the key).
+  const notExcluded = { StringNotEqualsIgnoreCase: { [`aws:ResourceTag/${excludeTag.key}`]: excludeTag.value.trim() } };
   const onlyTheMarkKey = {
     'ForAllValues:StringEquals': { 'aws:TagKeys': [EBS_AUDIT_MARK_TAG_KEY] },
     Null: { 'aws:TagKeys': 'false' },
+    ...notExcluded,
   };
-  const carriesTheMark = { Null: { [`aws:ResourceTag/${EBS_AUDIT_MARK_TAG_KEY}`]: 'false' } };
+  const carriesTheMark = { Null: { [`aws:ResourceTag/${EBS_AUDIT_MARK_TAG_KEY}`]: 'false' }, ...notExcluded };
   const statements = [
     new iam.PolicyStatement({
       sid: 'MarkAndUnmarkVolumes',

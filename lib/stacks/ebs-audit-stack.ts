@@ -109,7 +109,7 @@ export class EbsAuditStack extends Stack {
         resources: [this.reportBucket.arnForObjects(`${cfg.report.prefix}*`)],
       }),
     );
-    for (const statement of ebsAuditActionStatements(this.account, this.partition, cfg.actions)) {
+    for (const statement of ebsAuditActionStatements(this.account, this.partition, cfg.actions, cfg.excludeTag)) {
       fn.addToRolePolicy(statement);
     }
     if (cfg.actions.delete) {

@@ -101,6 +101,14 @@ describe('planActions', () => {
       [],
       [],
     ],
+    [
+      'A5: excluded by Audit:Keep=true (key in another case): nothing at all',
+      vol('vol-x', { 'Audit:Keep': 'true', [MARK]: mk('2025-12-01', '2026-01-01') }),
+      [],
+      [],
+      [],
+      [],
+    ],
     ['protected account: skipped', vol('vol-q', { [MARK]: mk('2025-12-01', '2026-01-01') }, P), [], [], [], ['vol-q']],
     ['protected account, unmarked: not marked', vol('vol-q', {}, P), [], [], [], ['vol-q']],
   ])('%s', (_n, v, mark, unmark, del, skipped) => {
@@ -211,6 +219,11 @@ describe('recheckBeforeDelete', () => {
     [
       'excluded meanwhile',
       { state: 'available', tags: { [MARK]: M, 'audit:keep': 'true' } },
+      'excluded since the scan',
+    ],
+    [
+      'A5: excluded meanwhile, key in another case',
+      { state: 'available', tags: { [MARK]: M, 'Audit:Keep': 'TRUE' } },
       'excluded since the scan',
     ],
   ])('%s', (_n, current, expected) => {

@@ -11,6 +11,8 @@ const MARK = 'platform-ops:ebs-audit:delete-after';
 const SOURCE = 'platform-ops:ebs-audit:source-volume';
 const SNAPSHOT_MARK = 'platform-ops:ebs-audit:volume-mark';
 const ACCOUNT = '123456789012';
+/** A5: write statements refuse volumes carrying the exclude tag (default audit:keep=true; key case-insensitive in IAM). */
+const NOT_EXCLUDED = { 'aws:ResourceTag/audit:keep': 'true' };
 
 type Json = Record<string, unknown>;
 
@@ -294,7 +296,11 @@ describe.each(VARIANTS)('actions enabled ($flags)', (v) => {
     Effect: 'Allow',
     Action: ['ec2:CreateTags', 'ec2:DeleteTags'],
     Resource: volumes(account),
-    Condition: { 'ForAllValues:StringEquals': { 'aws:TagKeys': [MARK] }, Null: { 'aws:TagKeys': 'false' } },
+    Condition: {
+      'ForAllValues:StringEquals': { 'aws:TagKeys': [MARK] },
+      Null: { 'aws:TagKeys': 'false' },
+      StringNotEqualsIgnoreCase: NOT_EXCLUDED,
+    },
   });
   const deleteStatements = (account: Where) => [
     {
@@ -302,14 +308,14 @@ describe.each(VARIANTS)('actions enabled ($flags)', (v) => {
       Effect: 'Allow',
       Action: 'ec2:DeleteVolume',
       Resource: volumes(account),
-      Condition: { Null: { [`aws:ResourceTag/${MARK}`]: 'false' } },
+      Condition: { Null: { [`aws:ResourceTag/${MARK}`]: 'false' }, StringNotEqualsIgnoreCase: NOT_EXCLUDED },
     },
     {
       Sid: 'SnapshotMarkedVolumes',
       Effect: 'Allow',
       Action: 'ec2:CreateSnapshot',
       Resource: volumes(account),
-      Condition: { Null: { [`aws:ResourceTag/${MARK}`]: 'false' } },
+      Condition: { Null: { [`aws:ResourceTag/${MARK}`]: 'false' }, StringNotEqualsIgnoreCase: NOT_EXCLUDED },
     },
     {
       Sid: 'CreateSnapshotsTaggedWithTheirSource',
@@ -371,6 +377,22 @@ describe.each(VARIANTS)('actions enabled ($flags)', (v) => {
       t.hasResourceProperties('AWS::Lambda::EventInvokeConfig', { MaximumRetryAttempts: 0 });
     }
     expect(jobStatements(markOnly.auditT).map((s) => s.Sid)).not.toContain('CountTodaysDeletes');
+  });
+
+  test('A5: a configured exclude tag is the one the write statements refuse', () => {
+    const { auditT, memberT } = build(
+      { excludeTag: { key: 'Retain', value: ' Yes ' }, actions: { mark: true, delete: true } },
+      { account: ACCOUNT, region: 'eu-west-1' },
+      v.app(),
+    );
+    for (const statements of [jobStatements(auditT), memberStatements(memberT)]) {
+      const onVolumes = statements.filter((s) =>
+        ['MarkAndUnmarkVolumes', 'DeleteMarkedVolumes', 'SnapshotMarkedVolumes'].includes(String(s.Sid)),
+      );
+      expect(onVolumes).toHaveLength(3);
+      for (const s of onVolumes)
+        expect((s.Condition as Json).StringNotEqualsIgnoreCase).toEqual({ 'aws:ResourceTag/Retain': 'Yes' });
+    }
   });
 
   test('snapshotBeforeDelete off: no snapshot statements', () => {
