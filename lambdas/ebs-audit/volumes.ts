@@ -90,7 +90,8 @@ export function ownerOf(
 export function isExcluded(tags: Readonly<Record<string, string>>, rule: ClassificationRules['excludeTag']): boolean {
   const key = rule.key.toLowerCase();
   const value = rule.value.trim().toLowerCase();
-  for (const [k, v] of Object.entries(tags)) if (k.toLowerCase() === key && v.trim().toLowerCase() === value) return true;
+  for (const [k, v] of Object.entries(tags))
+    if (k.toLowerCase() === key && v.trim().toLowerCase() === value) return true;
   return false;
 }
 
