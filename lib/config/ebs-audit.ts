@@ -53,7 +53,10 @@ export const ebsAuditConfig = z
       .optional(),
     /** Tags whose value names the owner, first match wins (keys compared case-insensitively). */
     ownerTags: z.array(z.string().min(1).max(128)).default(['owner', 'team', 'OwnerContact']),
-    /** Volumes carrying this tag (value compared case-insensitively) are reported as excluded and never acted on. */
+    /**
+     * Volumes carrying this tag are reported as excluded and never acted on. The key matches in any letter case
+     * (`Audit:Keep` for `audit:keep`); the value is compared case-insensitively after trimming.
+     */
     excludeTag: z
       .strictObject({ key: z.string().min(1).max(128), value: z.string().max(256) })
       .default({ key: 'audit:keep', value: 'true' }),
@@ -90,7 +93,7 @@ export const ebsAuditConfig = z
         protectedAccounts: z.array(awsAccountId).default([]),
         /** At most this many tag changes (marks plus unmarks) per run. */
         maxMarksPerRun: z.number().int().min(1).max(10_000).default(500),
-        /** At most this many deletions per run, across all accounts and regions. */
+        /** At most this many deletions per run and per UTC day (counted across invocations), all accounts and regions. */
         maxDeletesPerRun: z.number().int().min(1).max(1000).default(20),
         /** Dry-run unless set to false: the plan is computed and reported, nothing is changed. */
         dryRun: z.boolean().default(true),
