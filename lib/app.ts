@@ -53,6 +53,7 @@ export function buildPlatformOps(app: App, config: PlatformOpsConfig): PlatformO
       memberRoleName: ebsAudit.memberRoleName,
       externalId: ebsAudit.externalId,
       actions: ebsAudit.actions,
+      excludeTag: ebsAudit.excludeTag,
     });
   }
 

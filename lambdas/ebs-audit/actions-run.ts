@@ -3,12 +3,23 @@
  * deletes in two passes (re-check and start every snapshot, then wait for each, re-check again right before
  * DeleteVolume). Every failure is recorded per volume; one bad volume never stops the rest.
  */
+import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { EC2Client } from '@aws-sdk/client-ec2';
-import { EBS_AUDIT_SNAPSHOT_SOURCE_TAG_KEY } from '../../lib/config/ebs-audit';
-import { recheckBeforeDelete, type ActionKind, type ActionPlan, type PlannedAction } from './actions';
+import { EBS_AUDIT_SNAPSHOT_MARK_TAG_KEY, EBS_AUDIT_SNAPSHOT_SOURCE_TAG_KEY } from '../../lib/config/ebs-audit';
+import {
+  ATTACHED_AFTER_MARKING,
+  formatMark,
+  REATTACHED_NOW,
+  recheckBeforeDelete,
+  type ActionKind,
+  type ActionPlan,
+  type FreshDetachEstimate,
+  type PlannedAction,
+} from './actions';
 import type { CredentialCache } from './audit-run';
 import {
   awsErrorCode,
+  lastIdleDatapoints,
   awsErrorMessage,
   createAuditSnapshot,
   deleteVolume,
@@ -19,6 +30,7 @@ import {
   waitForSnapshot,
   type AuditClientFactory,
 } from './aws-ports';
+import { estimateDetachedSince } from './volumes';
 
 export type ActionOutcome = 'planned' | 'done' | 'skipped' | 'failed';
 
@@ -35,6 +47,8 @@ export interface ActionResult {
 export interface ExecuteOptions {
   readonly markTagKey: string;
   readonly excludeTag: { readonly key: string; readonly value: string };
+  /** The configured grace period: a mark is only valid with at least this many days, and re-marks get it afresh. */
+  readonly graceDays: number;
   readonly runId: string;
   readonly clock: () => Date;
   /** Seconds left for waiting on snapshots (the Lambda time budget). */
@@ -67,6 +81,24 @@ export async function executePlan(
     if (!c) clients.set(key, (c = factory.ec2(a.region, credentials.get(a.account))));
     return c;
   };
+  const cloudwatchClients = new Map<string, CloudWatchClient>();
+  const cloudwatchFor = (a: PlannedAction): CloudWatchClient => {
+    const key = `${a.account}/${a.region}`;
+    let c = cloudwatchClients.get(key);
+    if (!c) cloudwatchClients.set(key, (c = factory.cloudwatch(a.region, credentials.get(a.account))));
+    return c;
+  };
+  /** A fresh detach estimate right before the delete: a re-attach since the scan must not slip through. */
+  const freshDetachEstimate = async (a: PlannedAction): Promise<FreshDetachEstimate> => {
+    try {
+      const now = options.clock();
+      const last = (await lastIdleDatapoints(cloudwatchFor(a), [a.volumeId], now)).get(a.volumeId);
+      const since = last ? estimateDetachedSince(last, now).detachedSince : 'unknown';
+      return since === 'unknown' ? 'no-datapoint' : since;
+    } catch {
+      return 'metrics-failed';
+    }
+  };
   const fail = (a: PlannedAction, err: unknown, snapshotId?: string): ActionResult => ({
     ...where(a),
     outcome: 'failed',
@@ -82,8 +114,10 @@ export async function executePlan(
         continue;
       }
       try {
-        if (a.action === 'mark') await tagVolume(ec2, a.volumeId, options.markTagKey, a.deleteAfter ?? '');
-        else await untagVolume(ec2, a.volumeId, options.markTagKey);
+        if (a.action === 'mark') {
+          if (!a.markValue) throw new Error('planned mark carries no mark value');
+          await tagVolume(ec2, a.volumeId, options.markTagKey, a.markValue);
+        } else await untagVolume(ec2, a.volumeId, options.markTagKey);
         results.push({ ...where(a), outcome: 'done', detail: describe(a) });
       } catch (err) {
         results.push(fail(a, err));
@@ -91,7 +125,8 @@ export async function executePlan(
     }
 
     // Deletes, pass 1: re-check each volume and make sure a snapshot exists or is under way.
-    const rules = { markTagKey: options.markTagKey, excludeTag: options.excludeTag };
+    const rules = { markTagKey: options.markTagKey, excludeTag: options.excludeTag, graceDays: options.graceDays };
+    const skip = (ec2: EC2Client, a: PlannedAction, stop: string) => skipAfterRecheck(ec2, a, stop, options);
     const ready: { a: PlannedAction; ec2: EC2Client; snapshotId?: string }[] = [];
     for (const a of plan.delete) {
       const ec2 = ec2For(a);
@@ -103,21 +138,41 @@ export async function executePlan(
         const current = await describeVolume(ec2, a.volumeId);
         const stop = recheckBeforeDelete(current, a, rules, options.clock());
         if (stop) {
-          results.push(await skipAfterRecheck(ec2, a, stop, options.markTagKey));
+          results.push(await skip(ec2, a, stop));
           continue;
         }
         if (!a.snapshot || !current) {
           ready.push({ a, ec2 });
           continue;
         }
-        const existing = await findAuditSnapshot(ec2, a.volumeId, EBS_AUDIT_SNAPSHOT_SOURCE_TAG_KEY);
+        // Reuse only a snapshot of this volume, for this mark, started after the mark and the last detach.
+        const markValue = a.markValue ?? '';
+        const after = [a.markedAt, a.detachedSince]
+          .filter((t): t is string => !!t && t !== 'unknown')
+          .map((t) => new Date(t).getTime());
+        if (!markValue || after.length === 0 || after.some(Number.isNaN)) {
+          results.push({
+            ...where(a),
+            outcome: 'skipped',
+            detail: 'planned delete carries no readable mark: not deleted',
+          });
+          continue;
+        }
+        const existing = await findAuditSnapshot(ec2, {
+          volumeId: a.volumeId,
+          sourceTagKey: EBS_AUDIT_SNAPSHOT_SOURCE_TAG_KEY,
+          markTagKey: EBS_AUDIT_SNAPSHOT_MARK_TAG_KEY,
+          markValue,
+          startedAfter: new Date(Math.max(...after)),
+        });
         const snapshotId =
           existing?.snapshotId ??
           (await createAuditSnapshot(
             ec2,
             current,
             EBS_AUDIT_SNAPSHOT_SOURCE_TAG_KEY,
-            `platform-ops ebs-audit ${options.runId}: before deleting ${a.volumeId} (marked ${a.deleteAfter})`,
+            `platform-ops ebs-audit ${options.runId}: before deleting ${a.volumeId} (marked ${markValue})`,
+            { key: EBS_AUDIT_SNAPSHOT_MARK_TAG_KEY, value: markValue },
           ));
         ready.push({ a, ec2, snapshotId });
       } catch (err) {
@@ -141,10 +196,11 @@ export async function executePlan(
           }
         }
         const current = await describeVolume(ec2, a.volumeId);
-        const stop = recheckBeforeDelete(current, a, rules, options.clock());
+        const fresh = await freshDetachEstimate(a);
+        const stop = recheckBeforeDelete(current, a, rules, options.clock(), fresh);
         if (stop) {
           results.push({
-            ...(await skipAfterRecheck(ec2, a, stop, options.markTagKey)),
+            ...(await skip(ec2, a, stop)),
             ...(snapshotId ? { snapshotId } : {}),
           });
           continue;
@@ -165,26 +221,43 @@ export async function executePlan(
     }
   } finally {
     for (const c of clients.values()) c.destroy();
+    for (const c of cloudwatchClients.values()) c.destroy();
   }
   return results;
 }
 
-/** A volume that failed its re-check is left alone; one that was re-attached also loses its mark. */
+/**
+ * A volume that failed its re-check is left alone; one that is attached now loses its mark, one that was attached
+ * after it was marked gets a fresh mark (a full grace period from now).
+ */
 async function skipAfterRecheck(
   ec2: EC2Client,
   a: PlannedAction,
   reason: string,
-  markTagKey: string,
+  options: Pick<ExecuteOptions, 'markTagKey' | 'graceDays' | 'clock'>,
 ): Promise<ActionResult> {
-  if (reason === 're-attached since marking') {
+  if (reason === REATTACHED_NOW) {
     try {
-      await untagVolume(ec2, a.volumeId, markTagKey);
+      await untagVolume(ec2, a.volumeId, options.markTagKey);
       return { ...where(a), outcome: 'skipped', detail: `${reason}: not deleted, mark removed` };
     } catch (err) {
       return {
         ...where(a),
         outcome: 'skipped',
         detail: `${reason}: not deleted; removing the mark failed (${awsErrorCode(err)})`,
+      };
+    }
+  }
+  if (reason.startsWith(ATTACHED_AFTER_MARKING)) {
+    const fresh = formatMark(options.clock(), options.graceDays);
+    try {
+      await tagVolume(ec2, a.volumeId, options.markTagKey, fresh.value);
+      return { ...where(a), outcome: 'skipped', detail: `${reason}: not deleted, re-marked ${fresh.value}` };
+    } catch (err) {
+      return {
+        ...where(a),
+        outcome: 'skipped',
+        detail: `${reason}: not deleted; re-marking failed (${awsErrorCode(err)})`,
       };
     }
   }
@@ -198,7 +271,7 @@ function where(a: PlannedAction) {
 function describe(a: PlannedAction): string {
   switch (a.action) {
     case 'mark':
-      return `tag ${a.volumeId} for deletion after ${a.deleteAfter}`;
+      return `tag ${a.volumeId} for deletion after ${a.deleteAfter} (${a.markValue}; ${a.reason})`;
     case 'unmark':
       return `remove the deletion mark from ${a.volumeId} (${a.reason})`;
     case 'delete':

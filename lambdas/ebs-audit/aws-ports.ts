@@ -297,24 +297,45 @@ export interface AuditSnapshot {
   readonly state: string;
 }
 
-/** The newest snapshot this suite already took of the volume (so a retried run does not snapshot twice). */
+export interface AuditSnapshotQuery {
+  readonly volumeId: string;
+  readonly sourceTagKey: string;
+  readonly markTagKey: string;
+  /** The volume's current mark value; only a snapshot taken for this mark is reused. */
+  readonly markValue: string;
+  /** Only a snapshot started strictly after this (the mark time, and the detach estimate when known) is reused. */
+  readonly startedAfter: Date;
+}
+
+/**
+ * The newest snapshot this suite already took of the volume for its current mark (so a repeated run does not snapshot
+ * twice): its VolumeId is the volume, it carries the source-volume tag and the same mark value, and it started after
+ * the volume was marked and last detached. Any other snapshot (older, another mark, another volume) is not reused.
+ */
 export async function findAuditSnapshot(
   client: EC2Client,
-  volumeId: string,
-  sourceTagKey: string,
+  query: AuditSnapshotQuery,
 ): Promise<AuditSnapshot | undefined> {
   const out = await client.send(
     new DescribeSnapshotsCommand({
       OwnerIds: ['self'],
       Filters: [
-        { Name: `tag:${sourceTagKey}`, Values: [volumeId] },
+        { Name: 'volume-id', Values: [query.volumeId] },
+        { Name: `tag:${query.sourceTagKey}`, Values: [query.volumeId] },
+        { Name: `tag:${query.markTagKey}`, Values: [query.markValue] },
         { Name: 'status', Values: ['pending', 'completed'] },
       ],
     }),
   );
-  const newest = [...(out.Snapshots ?? [])].sort(
-    (a, b) => (b.StartTime?.getTime() ?? 0) - (a.StartTime?.getTime() ?? 0),
-  )[0];
+  const newest = (out.Snapshots ?? [])
+    .filter(
+      (s) =>
+        s.VolumeId === query.volumeId &&
+        s.StartTime !== undefined &&
+        s.StartTime.getTime() > query.startedAfter.getTime() &&
+        tagsToRecord(s.Tags)[query.markTagKey] === query.markValue,
+    )
+    .sort((a, b) => (b.StartTime?.getTime() ?? 0) - (a.StartTime?.getTime() ?? 0))[0];
   return newest?.SnapshotId ? { snapshotId: newest.SnapshotId, state: newest.State ?? 'unknown' } : undefined;
 }
 
@@ -327,16 +348,23 @@ export async function createAuditSnapshot(
   volume: { readonly volumeId: string; readonly tags: Readonly<Record<string, string>> },
   sourceTagKey: string,
   description: string,
+  /** The mark tag for the snapshot: the volume's mark value, so only this mark's delete reuses the snapshot. */
+  mark: { readonly key: string; readonly value: string },
 ): Promise<string> {
   const tags = Object.entries(volume.tags)
     .filter(([k]) => !k.startsWith('aws:') && !k.startsWith(SUITE_TAG_PREFIX))
-    .slice(0, 49)
+    .slice(0, 48)
     .map(([Key, Value]) => ({ Key, Value }));
   const out = await client.send(
     new CreateSnapshotCommand({
       VolumeId: volume.volumeId,
       Description: description.slice(0, 255),
-      TagSpecifications: [{ ResourceType: 'snapshot', Tags: [...tags, { Key: sourceTagKey, Value: volume.volumeId }] }],
+      TagSpecifications: [
+        {
+          ResourceType: 'snapshot',
+          Tags: [...tags, { Key: sourceTagKey, Value: volume.volumeId }, { Key: mark.key, Value: mark.value }],
+        },
+      ],
     }),
   );
   if (!out.SnapshotId) throw new Error('CreateSnapshot returned no SnapshotId');

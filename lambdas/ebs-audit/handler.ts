@@ -59,14 +59,20 @@ export async function handler(_event: unknown, context: Context) {
   const { summary } = outcome;
   for (const gap of outcome.audit.notAudited) logger.warn('not audited', { ...gap });
   for (const w of outcome.audit.warnings) logger.warn('audit warning', { ...w });
+  const failedActions = (outcome.actionResults ?? []).filter((r) => r.outcome === 'failed');
+  for (const r of failedActions) logger.warn('action failed', { ...r });
+  for (const skipped of outcome.plan?.skipped ?? [])
+    if (skipped.action === 'delete') logger.warn('delete skipped', { ...skipped });
 
-  await publisher.publish(buildOpsEvent(outcome.event, { account: homeAccount, region, now: new Date() }));
-
+  // Metrics and logs go out before the event, so a failed publish still leaves them.
   metrics.addMetric('UnattachedVolumes', MetricUnit.Count, summary.volumeCount);
   metrics.addMetric('UnattachedMonthlyCostUsd', MetricUnit.NoUnit, summary.totalMonthlyCostUsd);
   metrics.addMetric('ScopesNotAudited', MetricUnit.Count, summary.notAudited.length);
   metrics.addMetric('ScopesAudited', MetricUnit.Count, summary.auditedScopes);
+  if (outcome.actionResults) metrics.addMetric('ActionsFailed', MetricUnit.Count, failedActions.length);
   metrics.publishStoredMetrics();
+
+  await publisher.publish(buildOpsEvent(outcome.event, { account: homeAccount, region, now: new Date() }));
 
   logger.info('ebs-audit finished', {
     volumes: summary.volumeCount,

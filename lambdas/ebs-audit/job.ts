@@ -5,7 +5,7 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { EBS_AUDIT_MARK_TAG_KEY, type EbsAuditConfig } from '../../lib/config/ebs-audit';
 import type { OpsEventInput } from '../shared/ops-event';
-import { planActions, type ActionPlan } from './actions';
+import { applyDailyDeleteCap, planActions, type ActionPlan } from './actions';
 import { countOutcomes, executePlan, type ActionResult } from './actions-run';
 import { CredentialCache, runAudit, type AuditRunOutput } from './audit-run';
 import type { AuditClientFactory } from './aws-ports';
@@ -13,13 +13,18 @@ import { priceResolverFor } from './price-list';
 import {
   buildAuditOpsEvent,
   buildJsonReport,
+  countRecordedDeletes,
   coverageGapsToCsv,
+  deleteIntentKey,
+  reportDayPrefix,
   reportKeys,
   summarizeAudit,
   volumesToCsv,
+  type ActionsEventDetail,
   type AuditSummary,
 } from './report';
-import { putReportObject } from './report-store';
+import { awsErrorCode, awsErrorMessage } from './aws-ports';
+import { listReportKeys, putReportObject } from './report-store';
 import type { ClassificationRules } from './volumes';
 
 export interface JobContext {
@@ -75,14 +80,30 @@ export async function runEbsAuditJob(
     credentials,
   ).finally(pricing.close);
   const summary = summarizeAudit(audit);
-  const plan = config.actions.mark
+  let plan = config.actions.mark
     ? planActions({
         volumes: audit.volumes,
         markedElsewhere: audit.markedElsewhere,
         config: config.actions,
         now: ctx.now,
+        metricsFailed: audit.warnings.filter((w) => w.stage === 'metrics'),
       })
     : undefined;
+
+  // The delete cap holds per UTC day too: count what earlier invocations recorded today (unreadable → delete nothing).
+  if (plan && !plan.dryRun && plan.delete.length > 0) {
+    try {
+      const today = await listReportKeys(deps.s3, ctx.reportBucket, reportDayPrefix(config.report.prefix, ctx.now));
+      plan = applyDailyDeleteCap(plan, countRecordedDeletes(today), config.actions.maxDeletesPerRun);
+    } catch (err) {
+      plan = applyDailyDeleteCap(
+        plan,
+        undefined,
+        config.actions.maxDeletesPerRun,
+        `today's deletes could not be counted (${awsErrorCode(err)}: ${awsErrorMessage(err)})`,
+      );
+    }
+  }
 
   // The report (with the plan) is written before anything is changed.
   const keys = reportKeys(config.report.prefix, ctx.now);
@@ -104,10 +125,30 @@ export async function runEbsAuditJob(
     );
 
   let actionResults: ActionResult[] | undefined;
+  if (plan && !plan.dryRun && plan.delete.length > 0) {
+    // Recorded before deleting, so a later invocation today counts these deletes even if this one dies midway.
+    try {
+      await putReportObject(
+        deps.s3,
+        ctx.reportBucket,
+        deleteIntentKey(config.report.prefix, ctx.now, plan.delete.length),
+        JSON.stringify({ runId: ctx.runId, deletes: plan.delete }, null, 2),
+        'application/json',
+      );
+    } catch (err) {
+      plan = applyDailyDeleteCap(
+        plan,
+        undefined,
+        config.actions.maxDeletesPerRun,
+        `recording today's deletes failed (${awsErrorCode(err)}: ${awsErrorMessage(err)})`,
+      );
+    }
+  }
   if (plan) {
     actionResults = await executePlan(plan, deps.factory, credentials, {
       markTagKey: rules.markTagKey,
       excludeTag: rules.excludeTag,
+      graceDays: config.actions.graceDays,
       runId: ctx.runId,
       clock: ctx.clock,
       secondsLeft: () => Math.floor(ctx.remainingMs() / 1000),
@@ -121,7 +162,7 @@ export async function runEbsAuditJob(
     );
   }
 
-  const actionsDetail =
+  const actionsDetail: ActionsEventDetail | undefined =
     plan && actionResults
       ? {
           dryRun: plan.dryRun,
@@ -129,7 +170,15 @@ export async function runEbsAuditJob(
           skipped: plan.skipped.length,
           pendingMarks: plan.pendingCount,
           outcomes: countOutcomes(actionResults),
-          failed: actionResults.filter((r) => r.outcome === 'failed').slice(0, 20),
+          failed: actionResults
+            .filter((r) => r.outcome === 'failed')
+            .map((r) => ({
+              action: r.action,
+              account: r.account,
+              region: r.region,
+              volumeId: r.volumeId,
+              detail: r.detail,
+            })),
           report: keys.actionsJson,
         }
       : undefined;
@@ -138,6 +187,5 @@ export async function runEbsAuditJob(
     { bucket: ctx.reportBucket, csvKey: keys.csv, jsonKey: keys.json },
     actionsDetail,
   );
-  const anyFailed = actionResults?.some((r) => r.outcome === 'failed') ?? false;
-  return { audit, summary, plan, actionResults, keys, event: anyFailed ? { ...event, severity: 'warning' } : event };
+  return { audit, summary, plan, actionResults, keys, event };
 }

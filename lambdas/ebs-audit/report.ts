@@ -298,40 +298,146 @@ export function reportKeys(prefix: string, startedAt: Date) {
   };
 }
 
+/** The folder of one UTC day's reports: `<prefix>YYYY-MM-DD/`. */
+export function reportDayPrefix(prefix: string, day: Date): string {
+  return `${prefix}${day.toISOString().slice(0, 10)}/`;
+}
+
+/**
+ * The record written right before a run deletes anything: `<prefix>YYYY-MM-DD/ebs-audit-<stamp>-delete-intent-<n>.json`
+ * where n is how many volumes the run may delete. The number is in the key, so a listing of the day's folder counts
+ * the day's deletes (attempts, not successes: the count errs on the side of deleting less).
+ */
+export function deleteIntentKey(prefix: string, startedAt: Date, count: number): string {
+  return reportKeys(prefix, startedAt).json.replace(/\.json$/, `-delete-intent-${count}.json`);
+}
+
+const DELETE_INTENT_KEY = /\/ebs-audit-\d{8}T\d{6}Z-delete-intent-(\d+)\.json$/;
+
+/** The deletes recorded by the intent keys of one day's listing. */
+export function countRecordedDeletes(keys: readonly string[]): number {
+  let total = 0;
+  for (const key of keys) {
+    const m = DELETE_INTENT_KEY.exec(key);
+    if (m) total += Number(m[1]);
+  }
+  return total;
+}
+
 export const usd = (n: number) =>
   `$${n.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
 
 const EVENT_LIST_LIMIT = 50;
+/** Not-audited scopes named in the one-line summary (the rest as "and N more"). */
+const SUMMARY_GAP_LIMIT = 5;
+/** Failed actions listed in the event details (all of them are in the actions report). */
+const EVENT_FAILED_LIMIT = 10;
+/** The ops-event contract's summary limit (lambdas/shared/ops-event.ts cuts longer ones). */
+export const SUMMARY_MAX_CHARS = 500;
 
-/** The ops event for one audit run: what the alert-notifier shows in Slack. */
+/** What the event says about this run's actions (counts; the failures are listed first in the details). */
+export interface ActionsEventDetail {
+  readonly dryRun: boolean;
+  readonly planned: { readonly mark: number; readonly unmark: number; readonly delete: number };
+  readonly skipped: number;
+  readonly pendingMarks: number;
+  readonly outcomes: Readonly<Record<string, number>>;
+  readonly failed: readonly {
+    readonly action: string;
+    readonly account: string;
+    readonly region: string;
+    readonly volumeId: string;
+    readonly detail: string;
+  }[];
+  readonly report: string;
+}
+
+const cut = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
+
+/**
+ * The one-line summary, at most SUMMARY_MAX_CHARS: counts and cost, the not-audited scopes by name (as many of the
+ * first five as fit, then "and N more"), failed actions by kind, and the report location.
+ */
+export function auditEventSummary(
+  summary: AuditSummary,
+  location: { readonly bucket: string; readonly csvKey: string },
+  actions?: ActionsEventDetail,
+): string {
+  const unpriced = summary.unpricedCount > 0 ? ` (+${summary.unpricedCount} unpriced)` : '';
+  const head =
+    `${summary.volumeCount} unattached EBS volume(s), ${usd(summary.totalMonthlyCostUsd)}/month${unpriced}` +
+    ` across ${summary.perAccount.length} account(s)`;
+  let actionText = '';
+  if (actions && actions.failed.length > 0) {
+    const byKind = new Map<string, number>();
+    for (const [key, n] of Object.entries(actions.outcomes))
+      if (key.endsWith('.failed')) byKind.set(key.slice(0, -'.failed'.length), n);
+    const total = [...byKind.values()].reduce((a, b) => a + b, 0);
+    actionText = `; ${total} action(s) FAILED (${[...byKind.entries()].map(([k, n]) => `${k} ${n}`).join(', ')})`;
+  }
+  const tails = [`. Report: s3://${location.bucket}/${location.csvKey}`, '. Report: see details.report'];
+  const gaps = summary.notAudited;
+  if (gaps.length === 0) return cut(head + actionText + tails[0], SUMMARY_MAX_CHARS);
+  const named = gaps.slice(0, SUMMARY_GAP_LIMIT).map((g) => `${g.account}/${g.region} (${g.stage}: ${g.errorCode})`);
+  // Name as many as fit: the full report link gives way first (it is in details.report too), then names.
+  for (let n = named.length; n >= 0; n--) {
+    const more = gaps.length - n;
+    const list = n > 0 ? `: ${named.slice(0, n).join(', ')}${more > 0 ? ` and ${more} more` : ''}` : '';
+    for (const tail of tails) {
+      const text = `${head}; ${gaps.length} account/region(s) NOT audited${list}${actionText}${tail}`;
+      if (text.length <= SUMMARY_MAX_CHARS || n === 0) return cut(text, SUMMARY_MAX_CHARS);
+    }
+  }
+  return cut(head, SUMMARY_MAX_CHARS); // not reached
+}
+
+/**
+ * The ops event for one audit run: what the alert-notifier shows in Slack. It renders only the first 8 keys of
+ * `details` as fields, so the keys come in order of importance: failed actions, the not-audited scopes, the totals,
+ * the actions' counts, the top 10 and per-account totals; the rest after.
+ */
 export function buildAuditOpsEvent(
   summary: AuditSummary,
   location: { readonly bucket: string; readonly csvKey: string; readonly jsonKey: string },
-  actions?: Record<string, unknown>,
+  actions?: ActionsEventDetail,
 ): OpsEventInput {
   const gaps = summary.notAudited.length;
-  const unpriced = summary.unpricedCount > 0 ? ` (+${summary.unpricedCount} unpriced)` : '';
-  const gapText = gaps > 0 ? `; ${gaps} account/region(s) NOT audited` : '';
+  const failed = actions?.failed ?? [];
+  const actionCounts = actions
+    ? {
+        dryRun: actions.dryRun,
+        planned: actions.planned,
+        skipped: actions.skipped,
+        pendingMarks: actions.pendingMarks,
+        outcomes: actions.outcomes,
+        report: actions.report,
+      }
+    : undefined;
   return {
     source: 'ebs-audit',
     kind: 'audit-report',
-    severity: gaps > 0 ? 'warning' : 'info',
-    summary:
-      `${summary.volumeCount} unattached EBS volume(s), ${usd(summary.totalMonthlyCostUsd)}/month${unpriced}` +
-      ` across ${summary.perAccount.length} account(s)${gapText}. Report: s3://${location.bucket}/${location.csvKey}`,
+    severity: gaps > 0 || failed.length > 0 ? 'warning' : 'info',
+    summary: auditEventSummary(summary, location, actions),
     details: {
+      ...(failed.length > 0
+        ? {
+            failedActions: failed.slice(0, EVENT_FAILED_LIMIT).map((f) => ({ ...f, detail: cut(f.detail, 160) })),
+          }
+        : {}),
+      notAudited: summary.notAudited.slice(0, EVENT_LIST_LIMIT).map((g) => ({ ...g, reason: cut(g.reason, 200) })),
       volumeCount: summary.volumeCount,
+      totalMonthlyCostUsd: summary.totalMonthlyCostUsd,
+      ...(actionCounts ? { actions: actionCounts } : {}),
+      top10: summary.top10,
+      perAccount: summary.perAccount.slice(0, EVENT_LIST_LIMIT),
+      notAuditedOmitted: Math.max(gaps - EVENT_LIST_LIMIT, 0),
+      ...(failed.length > 0 ? { failedActionsOmitted: Math.max(failed.length - EVENT_FAILED_LIMIT, 0) } : {}),
       excludedCount: summary.excludedCount,
       unpricedCount: summary.unpricedCount,
       totalSizeGiB: summary.totalSizeGiB,
-      totalMonthlyCostUsd: summary.totalMonthlyCostUsd,
       reviewableMonthlyCostUsd: summary.reviewableMonthlyCostUsd,
-      top10: summary.top10,
-      perAccount: summary.perAccount.slice(0, EVENT_LIST_LIMIT),
       perAccountOmitted: Math.max(summary.perAccount.length - EVENT_LIST_LIMIT, 0),
       auditedScopes: summary.auditedScopes,
-      notAudited: summary.notAudited.slice(0, EVENT_LIST_LIMIT),
-      notAuditedOmitted: Math.max(gaps - EVENT_LIST_LIMIT, 0),
       warnings: summary.warnings,
       pricesAsOf: summary.prices.asOf,
       priceSources: summary.prices.sourceCounts,
@@ -341,7 +447,6 @@ export function buildAuditOpsEvent(
         .slice(0, EVENT_LIST_LIMIT)
         .map((r) => ({ region: r.region, priceSource: r.priceSource, note: r.note })),
       report: { bucket: location.bucket, csv: location.csvKey, json: location.jsonKey },
-      ...(actions ? { actions } : {}),
     },
   };
 }

@@ -82,9 +82,17 @@ export function ownerOf(
   return null;
 }
 
+/**
+ * Whether the volume carries the exclude tag. The key is matched case-insensitively (`Audit:Keep` is `audit:keep`), as
+ * owner tags are; the value too, after trimming. EC2 tag keys are case-sensitive, so a volume may carry the key in
+ * several spellings: any one with the value excludes it (the safe direction).
+ */
 export function isExcluded(tags: Readonly<Record<string, string>>, rule: ClassificationRules['excludeTag']): boolean {
-  const value = Object.hasOwn(tags, rule.key) ? tags[rule.key] : undefined;
-  return value !== undefined && value.trim().toLowerCase() === rule.value.trim().toLowerCase();
+  const key = rule.key.toLowerCase();
+  const value = rule.value.trim().toLowerCase();
+  for (const [k, v] of Object.entries(tags))
+    if (k.toLowerCase() === key && v.trim().toLowerCase() === value) return true;
+  return false;
 }
 
 export function isKubernetesVolume(tags: Readonly<Record<string, string>>): boolean {

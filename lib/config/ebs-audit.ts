@@ -2,12 +2,19 @@ import { z } from 'zod';
 import { awsAccountId, awsRegion, functionOverrides, resourceName, scheduleExpression } from './common';
 
 /**
- * The tag the audit writes on volumes it has marked for deletion; its value is the UTC date (YYYY-MM-DD) from which
- * the volume may be deleted. The IAM policies of both stacks condition every tag/snapshot/delete permission on it.
+ * The tag the audit writes on volumes it has marked for deletion; its value is `<marked-at>/<delete-after>`: the UTC
+ * second the suite marked the volume (YYYY-MM-DDTHH:MM:SSZ) and the UTC date (YYYY-MM-DD) from which it may be
+ * deleted. A value in any other form (e.g. the old date-only one, or set by hand) is never due: it is re-marked.
+ * The IAM policies of both stacks condition every tag/snapshot/delete permission on it.
  */
 export const EBS_AUDIT_MARK_TAG_KEY = 'platform-ops:ebs-audit:delete-after';
 /** Tag put on snapshots taken before a delete, naming the volume they came from (also an IAM condition). */
 export const EBS_AUDIT_SNAPSHOT_SOURCE_TAG_KEY = 'platform-ops:ebs-audit:source-volume';
+/**
+ * Tag put on snapshots taken before a delete, holding the volume's mark value (`<marked-at>/<delete-after>`): a
+ * snapshot is reused only for the same mark (also an IAM condition on CreateSnapshot).
+ */
+export const EBS_AUDIT_SNAPSHOT_MARK_TAG_KEY = 'platform-ops:ebs-audit:volume-mark';
 
 /** Name of the audit function's execution role: deterministic so member-account trust policies can name it. */
 export function ebsAuditFunctionRoleName(suiteName: string): string {
@@ -46,7 +53,10 @@ export const ebsAuditConfig = z
       .optional(),
     /** Tags whose value names the owner, first match wins (keys compared case-insensitively). */
     ownerTags: z.array(z.string().min(1).max(128)).default(['owner', 'team', 'OwnerContact']),
-    /** Volumes carrying this tag (value compared case-insensitively) are reported as excluded and never acted on. */
+    /**
+     * Volumes carrying this tag are reported as excluded and never acted on. The key matches in any letter case
+     * (`Audit:Keep` for `audit:keep`); the value is compared case-insensitively after trimming.
+     */
     excludeTag: z
       .strictObject({ key: z.string().min(1).max(128), value: z.string().max(256) })
       .default({ key: 'audit:keep', value: 'true' }),
@@ -83,7 +93,7 @@ export const ebsAuditConfig = z
         protectedAccounts: z.array(awsAccountId).default([]),
         /** At most this many tag changes (marks plus unmarks) per run. */
         maxMarksPerRun: z.number().int().min(1).max(10_000).default(500),
-        /** At most this many deletions per run, across all accounts and regions. */
+        /** At most this many deletions per run and per UTC day (counted across invocations), all accounts and regions. */
         maxDeletesPerRun: z.number().int().min(1).max(1000).default(20),
         /** Dry-run unless set to false: the plan is computed and reported, nothing is changed. */
         dryRun: z.boolean().default(true),

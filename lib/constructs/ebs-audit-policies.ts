@@ -2,7 +2,11 @@ import type { Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { IConstruct } from 'constructs';
 import { acknowledgeWildcard, nagPseudo } from './nag';
-import { EBS_AUDIT_MARK_TAG_KEY, EBS_AUDIT_SNAPSHOT_SOURCE_TAG_KEY } from '../config/ebs-audit';
+import {
+  EBS_AUDIT_MARK_TAG_KEY,
+  EBS_AUDIT_SNAPSHOT_MARK_TAG_KEY,
+  EBS_AUDIT_SNAPSHOT_SOURCE_TAG_KEY,
+} from '../config/ebs-audit';
 
 /** The action switches that decide which write statements exist at all. */
 export interface EbsAuditActionSwitches {
@@ -28,21 +32,29 @@ export function ebsAuditReadStatement(actions: EbsAuditActionSwitches): iam.Poli
 /**
  * Write statements for one account, present only when actions are enabled and each conditioned on the deletion mark:
  * - tag/untag: only the mark tag key may be written or removed (aws:TagKeys)
+ * - none of them on a volume carrying the exclude tag (key case-insensitive, value ignoring case)
  * - snapshot/delete: only volumes that carry the mark (aws:ResourceTag), snapshots only tagged with their source
- *   volume, and tags on snapshots only as part of CreateSnapshot.
+ *   volume and the volume's mark, and tags on snapshots only as part of CreateSnapshot.
  */
 export function ebsAuditActionStatements(
   account: string,
   partition: string,
   actions: EbsAuditActionSwitches,
+  excludeTag: { readonly key: string; readonly value: string },
 ): iam.PolicyStatement[] {
   if (!actions.mark) return [];
   const volumes = `arn:${partition}:ec2:*:${account}:volume/*`;
+  // Never on a volume carrying the exclude tag. IAM matches the tag-key part of aws:ResourceTag/<key>
+  // case-insensitively, and the operator ignores the value's case, as the audit's own check does. A volume without
+  // the tag passes (a negated operator matches when the key is absent). The audit's check stays the primary guard
+  // (it also trims the value and sees every spelling of the key).
+  const notExcluded = { StringNotEqualsIgnoreCase: { [`aws:ResourceTag/${excludeTag.key}`]: excludeTag.value.trim() } };
   const onlyTheMarkKey = {
     'ForAllValues:StringEquals': { 'aws:TagKeys': [EBS_AUDIT_MARK_TAG_KEY] },
     Null: { 'aws:TagKeys': 'false' },
+    ...notExcluded,
   };
-  const carriesTheMark = { Null: { [`aws:ResourceTag/${EBS_AUDIT_MARK_TAG_KEY}`]: 'false' } };
+  const carriesTheMark = { Null: { [`aws:ResourceTag/${EBS_AUDIT_MARK_TAG_KEY}`]: 'false' }, ...notExcluded };
   const statements = [
     new iam.PolicyStatement({
       sid: 'MarkAndUnmarkVolumes',
@@ -72,7 +84,12 @@ export function ebsAuditActionStatements(
         sid: 'CreateSnapshotsTaggedWithTheirSource',
         actions: ['ec2:CreateSnapshot'],
         resources: [`arn:${partition}:ec2:*::snapshot/*`],
-        conditions: { Null: { [`aws:RequestTag/${EBS_AUDIT_SNAPSHOT_SOURCE_TAG_KEY}`]: 'false' } },
+        conditions: {
+          Null: {
+            [`aws:RequestTag/${EBS_AUDIT_SNAPSHOT_SOURCE_TAG_KEY}`]: 'false',
+            [`aws:RequestTag/${EBS_AUDIT_SNAPSHOT_MARK_TAG_KEY}`]: 'false',
+          },
+        },
       }),
       new iam.PolicyStatement({
         sid: 'TagSnapshotsOnCreation',

@@ -18,6 +18,8 @@ export interface EbsAuditMemberRoleStackProps extends StackProps {
   /** When set, AssumeRole must present it. */
   readonly externalId?: string;
   readonly actions: EbsAuditActionSwitches;
+  /** The exclude tag (config excludeTag): the write statements refuse volumes carrying it. */
+  readonly excludeTag: { readonly key: string; readonly value: string };
 }
 
 /**
@@ -48,7 +50,7 @@ export class EbsAuditMemberRoleStack extends Stack {
         : principal,
     });
     this.role.addToPolicy(ebsAuditReadStatement(props.actions));
-    for (const statement of ebsAuditActionStatements(this.account, this.partition, props.actions)) {
+    for (const statement of ebsAuditActionStatements(this.account, this.partition, props.actions, props.excludeTag)) {
       this.role.addToPolicy(statement);
     }
 

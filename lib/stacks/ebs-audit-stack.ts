@@ -68,7 +68,12 @@ export class EbsAuditStack extends Stack {
       jobName: 'ebs-audit',
       entry: path.join(__dirname, '../../lambdas/ebs-audit/handler.ts'),
       opsTopic: props.opsTopic,
-      settings: functionSettings(config.defaults, cfg.function),
+      // With actions on, a failed invocation must not be retried by Lambda: a retry after deletes (e.g. when writing
+      // the report or publishing the event failed) would act again. The next scheduled run picks up what is left.
+      settings: {
+        ...functionSettings(config.defaults, cfg.function),
+        ...(cfg.actions.mark ? { retryAttempts: 0 } : {}),
+      },
       schedule: cfg.schedule,
       description: 'platform-ops ebs-audit: unattached EBS volumes across accounts and regions, priced, for review',
       environment: { JOB_CONFIG: JSON.stringify(cfg), REPORT_BUCKET: this.reportBucket.bucketName },
@@ -104,8 +109,19 @@ export class EbsAuditStack extends Stack {
         resources: [this.reportBucket.arnForObjects(`${cfg.report.prefix}*`)],
       }),
     );
-    for (const statement of ebsAuditActionStatements(this.account, this.partition, cfg.actions)) {
+    for (const statement of ebsAuditActionStatements(this.account, this.partition, cfg.actions, cfg.excludeTag)) {
       fn.addToRolePolicy(statement);
+    }
+    if (cfg.actions.delete) {
+      // The delete cap holds per day: the function counts today's delete records under the report prefix first.
+      fn.addToRolePolicy(
+        new iam.PolicyStatement({
+          sid: 'CountTodaysDeletes',
+          actions: ['s3:ListBucket'],
+          resources: [this.reportBucket.bucketArn],
+          conditions: { StringLike: { 's3:prefix': `${cfg.report.prefix}*` } },
+        }),
+      );
     }
 
     const policy = fn.role.node.tryFindChild('DefaultPolicy');

@@ -1,3 +1,9 @@
+import type * as CloudWatchModule from '@aws-sdk/client-cloudwatch';
+import type * as Ec2Module from '@aws-sdk/client-ec2';
+import type * as S3Module from '@aws-sdk/client-s3';
+import type * as SnsModule from '@aws-sdk/client-sns';
+import type * as ClientMockModule from 'aws-sdk-client-mock';
+import type * as PowertoolsModule from '../../../lambdas/shared/powertools';
 import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { CreateTagsCommand, DescribeVolumesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { GetProductsCommand, PricingClient } from '@aws-sdk/client-pricing';
@@ -26,6 +32,7 @@ const context = {
 } as unknown as Context;
 
 type Handler = (event: unknown, context: Context) => Promise<Record<string, unknown>>;
+type Powertools = typeof PowertoolsModule;
 let handler: Handler;
 
 beforeAll(() => {
@@ -141,5 +148,84 @@ test('a bad JOB_CONFIG fails at init, naming the variable and the field', () => 
     ).toThrow(/JOB_CONFIG\.accounts\.0: must be a 12-digit account id/);
   } finally {
     process.env.JOB_CONFIG = saved;
+  }
+});
+
+test('A4: each failed action is logged as a warning and counted in the ActionsFailed metric; the event lists it first', async () => {
+  const saved = process.env.JOB_CONFIG;
+  process.env.JOB_CONFIG = JSON.stringify(
+    ebsAuditConfig.parse({
+      enabled: true,
+      accounts: [HOME],
+      regions: ['us-east-1'],
+      pricing: { source: 'built-in' },
+      actions: { mark: true, dryRun: false },
+    }),
+  );
+  // A second handler module with this config: its SDK clients and Powertools are fresh copies, mocked here.
+  let live: Handler | undefined;
+  let shared: Powertools | undefined;
+  const mocks: { reset(): void }[] = [];
+  const published: string[] = [];
+  try {
+    jest.isolateModules(() => {
+      const ec2 = jest.requireActual<typeof Ec2Module>('@aws-sdk/client-ec2');
+      const cw = jest.requireActual<typeof CloudWatchModule>('@aws-sdk/client-cloudwatch');
+      const s3 = jest.requireActual<typeof S3Module>('@aws-sdk/client-s3');
+      const sns = jest.requireActual<typeof SnsModule>('@aws-sdk/client-sns');
+      const mock = jest.requireActual<typeof ClientMockModule>('aws-sdk-client-mock');
+      const e = mock.mockClient(ec2.EC2Client);
+      e.on(ec2.DescribeVolumesCommand).callsFake((input: { Filters?: { Name: string }[] }) => ({
+        Volumes:
+          input.Filters?.[0]?.Name === 'tag-key'
+            ? []
+            : [
+                { VolumeId: 'vol-a', VolumeType: 'gp2', Size: 10, State: 'available', Tags: [] },
+                { VolumeId: 'vol-b', VolumeType: 'gp2', Size: 10, State: 'available', Tags: [] },
+              ],
+      }));
+      e.on(ec2.CreateTagsCommand, { Resources: ['vol-a'] }).rejects(
+        Object.assign(new Error('not allowed'), { name: 'UnauthorizedOperation', $metadata: {} }),
+      );
+      e.on(ec2.CreateTagsCommand, { Resources: ['vol-b'] }).resolves({});
+      const c = mock.mockClient(cw.CloudWatchClient);
+      c.on(cw.GetMetricDataCommand).resolves({ MetricDataResults: [] });
+      const b = mock.mockClient(s3.S3Client);
+      b.on(s3.PutObjectCommand).resolves({});
+      const n = mock.mockClient(sns.SNSClient);
+      n.on(sns.PublishCommand).callsFake((input: { Message: string }) => {
+        published.push(input.Message);
+        return { MessageId: 'm' };
+      });
+      mocks.push(e, c, b, n);
+      shared = jest.requireActual<Powertools>('../../../lambdas/shared/powertools');
+      live = jest.requireActual<{ handler: Handler }>('../../../lambdas/ebs-audit/handler').handler;
+    });
+    const warn = jest.spyOn(shared!.logger, 'warn');
+    const metric = jest.spyOn(shared!.metrics, 'addMetric');
+    await live!({}, context);
+
+    expect(warn).toHaveBeenCalledWith(
+      'action failed',
+      expect.objectContaining({
+        action: 'mark',
+        volumeId: 'vol-a',
+        outcome: 'failed',
+        detail: 'UnauthorizedOperation: not allowed',
+      }),
+    );
+    expect(warn.mock.calls.filter(([message]) => message === 'action failed')).toHaveLength(1);
+    expect(metric).toHaveBeenCalledWith('ActionsFailed', 'Count', 1);
+    expect(published).toHaveLength(1);
+    const message = JSON.parse(published[0]);
+    expect(message.severity).toBe('warning');
+    expect(Object.keys(message.details)[0]).toBe('failedActions');
+    expect(message.details.failedActions).toEqual([
+      expect.objectContaining({ action: 'mark', volumeId: 'vol-a', detail: 'UnauthorizedOperation: not allowed' }),
+    ]);
+    expect(message.summary).toContain('; 1 action(s) FAILED (mark 1)');
+  } finally {
+    process.env.JOB_CONFIG = saved;
+    for (const m of mocks) m.reset();
   }
 });

@@ -81,6 +81,16 @@ describe('classifyVolume', () => {
     expect(classifyVolume(vol({ 'audit:keep': value }), where, undefined, rules, now).excluded).toBe(excluded);
   });
 
+  test.each([
+    ['key in another case: Audit:Keep=true', { 'Audit:Keep': 'true' }, true],
+    ['key upper case, value upper case, padded: AUDIT:KEEP= TRUE ', { 'AUDIT:KEEP': ' TRUE ' }, true],
+    ['two spellings, one says true', { 'audit:keep': 'false', 'Audit:Keep': 'true' }, true],
+    ['key in another case, other value', { 'Audit:Keep': 'no' }, false],
+    ['a different key', { 'audit:keeper': 'true' }, false],
+  ])('A5: exclude tag key matched case-insensitively: %s', (_n, tags, excluded) => {
+    expect(classifyVolume(vol(tags), where, undefined, rules, now).excluded).toBe(excluded);
+  });
+
   test('unpriced region gives a null cost and the reason', () => {
     const v = classifyVolume(vol({}), { account: '1', region: 'eu-central-1' }, undefined, rules, now);
     expect(v.monthlyCostUsd).toBeNull();

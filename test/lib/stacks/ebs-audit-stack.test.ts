@@ -1,5 +1,6 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import type { CfnBucket } from 'aws-cdk-lib/aws-s3';
 import { buildPlatformOps } from '../../../lib/app';
 import { parseConfig, type PlatformOpsConfig } from '../../../lib/config';
 import type { EbsAuditMemberRoleStack } from '../../../lib/stacks/ebs-audit-member-role-stack';
@@ -8,7 +9,10 @@ import { exampleConfig, nagViolations, testApp } from '../infra-helpers';
 
 const MARK = 'platform-ops:ebs-audit:delete-after';
 const SOURCE = 'platform-ops:ebs-audit:source-volume';
+const SNAPSHOT_MARK = 'platform-ops:ebs-audit:volume-mark';
 const ACCOUNT = '123456789012';
+/** A5: write statements refuse volumes carrying the exclude tag (default audit:keep=true; key case-insensitive in IAM). */
+const NOT_EXCLUDED = { 'aws:ResourceTag/audit:keep': 'true' };
 
 type Json = Record<string, unknown>;
 
@@ -149,6 +153,11 @@ describe('EbsAuditStack, actions off (default)', () => {
     },
   );
 
+  test('read-only, the suite default retries apply (2)', () => {
+    const { auditT } = build();
+    auditT.hasResourceProperties('AWS::Lambda::EventInvokeConfig', { MaximumRetryAttempts: 2 });
+  });
+
   test('the function role has the deterministic name the member trust policy names', () => {
     auditT.hasResourceProperties('AWS::IAM::Role', {
       RoleName: 'platform-ops-ebs-audit-function',
@@ -287,7 +296,11 @@ describe.each(VARIANTS)('actions enabled ($flags)', (v) => {
     Effect: 'Allow',
     Action: ['ec2:CreateTags', 'ec2:DeleteTags'],
     Resource: volumes(account),
-    Condition: { 'ForAllValues:StringEquals': { 'aws:TagKeys': [MARK] }, Null: { 'aws:TagKeys': 'false' } },
+    Condition: {
+      'ForAllValues:StringEquals': { 'aws:TagKeys': [MARK] },
+      Null: { 'aws:TagKeys': 'false' },
+      StringNotEqualsIgnoreCase: NOT_EXCLUDED,
+    },
   });
   const deleteStatements = (account: Where) => [
     {
@@ -295,21 +308,22 @@ describe.each(VARIANTS)('actions enabled ($flags)', (v) => {
       Effect: 'Allow',
       Action: 'ec2:DeleteVolume',
       Resource: volumes(account),
-      Condition: { Null: { [`aws:ResourceTag/${MARK}`]: 'false' } },
+      Condition: { Null: { [`aws:ResourceTag/${MARK}`]: 'false' }, StringNotEqualsIgnoreCase: NOT_EXCLUDED },
     },
     {
       Sid: 'SnapshotMarkedVolumes',
       Effect: 'Allow',
       Action: 'ec2:CreateSnapshot',
       Resource: volumes(account),
-      Condition: { Null: { [`aws:ResourceTag/${MARK}`]: 'false' } },
+      Condition: { Null: { [`aws:ResourceTag/${MARK}`]: 'false' }, StringNotEqualsIgnoreCase: NOT_EXCLUDED },
     },
     {
       Sid: 'CreateSnapshotsTaggedWithTheirSource',
       Effect: 'Allow',
       Action: 'ec2:CreateSnapshot',
       Resource: snapshots(account),
-      Condition: { Null: { [`aws:RequestTag/${SOURCE}`]: 'false' } },
+      // A2: the snapshot names its source volume and the mark it was taken for.
+      Condition: { Null: { [`aws:RequestTag/${SOURCE}`]: 'false', [`aws:RequestTag/${SNAPSHOT_MARK}`]: 'false' } },
     },
     {
       Sid: 'TagSnapshotsOnCreation',
@@ -337,12 +351,48 @@ describe.each(VARIANTS)('actions enabled ($flags)', (v) => {
       Resource: '*',
     });
     expect(statements[3]).toEqual(readPrices);
-    expect(statements.slice(5)).toEqual([markStatement('home'), ...deleteStatements('home')]);
+    const bucket = full.audit.getLogicalId(full.audit.reportBucket.node.defaultChild as CfnBucket);
+    expect(statements.slice(5)).toEqual([
+      markStatement('home'),
+      ...deleteStatements('home'),
+      {
+        // The per-day delete cap: today's delete records are counted by listing the day's folder of reports only.
+        Sid: 'CountTodaysDeletes',
+        Effect: 'Allow',
+        Action: 's3:ListBucket',
+        Resource: { 'Fn::GetAtt': [bucket, 'Arn'] },
+        Condition: { StringLike: { 's3:prefix': 'ebs-audit/*' } },
+      },
+    ]);
     expect(memberStatements(full.memberT)).toEqual([
       readWithSnapshots,
       markStatement('member'),
       ...deleteStatements('member'),
     ]);
+  });
+
+  test('A3: with actions on, Lambda never retries a failed invocation (a retry would act again)', () => {
+    for (const t of [markOnly.auditT, full.auditT]) {
+      t.resourceCountIs('AWS::Lambda::EventInvokeConfig', 1);
+      t.hasResourceProperties('AWS::Lambda::EventInvokeConfig', { MaximumRetryAttempts: 0 });
+    }
+    expect(jobStatements(markOnly.auditT).map((s) => s.Sid)).not.toContain('CountTodaysDeletes');
+  });
+
+  test('A5: a configured exclude tag is the one the write statements refuse', () => {
+    const { auditT, memberT } = build(
+      { excludeTag: { key: 'Retain', value: ' Yes ' }, actions: { mark: true, delete: true } },
+      { account: ACCOUNT, region: 'eu-west-1' },
+      v.app(),
+    );
+    for (const statements of [jobStatements(auditT), memberStatements(memberT)]) {
+      const onVolumes = statements.filter((s) =>
+        ['MarkAndUnmarkVolumes', 'DeleteMarkedVolumes', 'SnapshotMarkedVolumes'].includes(String(s.Sid)),
+      );
+      expect(onVolumes).toHaveLength(3);
+      for (const s of onVolumes)
+        expect((s.Condition as Json).StringNotEqualsIgnoreCase).toEqual({ 'aws:ResourceTag/Retain': 'Yes' });
+    }
   });
 
   test('snapshotBeforeDelete off: no snapshot statements', () => {
