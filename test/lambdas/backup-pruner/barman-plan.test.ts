@@ -1,6 +1,7 @@
 import { parseBackupInfo, parseBarmanTimestamp } from '../../../lambdas/backup-pruner/backup-info';
 import { planBarmanRetention } from '../../../lambdas/backup-pruner/barman-plan';
 import { parseRetention } from '../../../lambdas/backup-pruner/retention';
+import { classifyWal } from '../../../lambdas/backup-pruner/wal';
 import { type BackupSpec, DAY, NOW, backupInfoText, folder, seg } from './fixtures';
 
 interface Scenario {
@@ -230,6 +231,89 @@ describe('planBarmanRetention', () => {
       expect(plan.walPolicy.protectedRanges).toEqual([
         { from: seg(1, 1, 2), to: seg(1, 1, 4), backupId: folders[0].id },
       ]);
+    });
+
+    describe('a keep:standalone backup the window needs keeps its whole WAL chain', () => {
+      const plan7d = (folders: ReturnType<typeof folder>[], minRedundancy?: number) =>
+        planBarmanRetention({ folders, now: NOW, retention: parseRetention('7d'), minRedundancy, graceDays: 7 });
+
+      it('scenario A: the standalone backup is the window-edge backup: WALs from it to the next backup stay', () => {
+        const folders = [
+          folder({ endedDaysAgo: 10, log: 1 }),
+          folder({ endedDaysAgo: 8, log: 2, keep: 'standalone' }),
+          folder({ endedDaysAgo: 2, log: 3 }),
+        ];
+        const plan = plan7d(folders);
+        expect(plan.backups.map((b) => b.action)).toEqual(['delete', 'keep', 'keep']);
+        expect(plan.walPolicy.cutoff).toBe(seg(1, 2, 2));
+        expect(plan.walPolicy.protectedRanges).toEqual([]);
+        // WALs after S's end_wal and before B's begin_wal: recovery from 7 days ago to B replays them.
+        for (const s of [5, 0x80, 0xff]) expect(classifyWal(seg(1, 2, s), plan.walPolicy).action).toBe('keep');
+        expect(classifyWal(seg(1, 3, 1), plan.walPolicy).action).toBe('keep');
+        // A's WALs before S's begin_wal are what the deleted backup alone needed.
+        expect(classifyWal(seg(1, 1, 5), plan.walPolicy).action).toBe('delete');
+      });
+
+      it('scenario B: a standalone backup inside the window with no backup deleted: no WAL is deleted', () => {
+        const folders = [folder({ endedDaysAgo: 5, log: 1, keep: 'standalone' }), folder({ endedDaysAgo: 1, log: 2 })];
+        const plan = plan7d(folders);
+        expect(plan.deletions).toEqual([]);
+        expect(plan.walPolicy.cutoff).toBeUndefined();
+        expect(plan.walPolicy.noCutoffReason).toMatch(/no DONE backup is deleted in this run/);
+        for (const s of [1, 5, 0xff]) expect(classifyWal(seg(1, 1, s), plan.walPolicy).action).toBe('keep');
+      });
+
+      it('a standalone backup inside the window keeps the chain when an older backup is deleted', () => {
+        const folders = [
+          folder({ endedDaysAgo: 20, log: 1 }),
+          folder({ endedDaysAgo: 10, log: 2 }),
+          folder({ endedDaysAgo: 5, log: 3, keep: 'standalone' }),
+          folder({ endedDaysAgo: 1, log: 4 }),
+        ];
+        const plan = plan7d(folders);
+        expect(plan.backups.map((b) => b.action)).toEqual(['delete', 'keep', 'keep', 'keep']);
+        expect(plan.walPolicy.cutoff).toBe(seg(1, 2, 2));
+        expect(classifyWal(seg(1, 3, 5), plan.walPolicy).action).toBe('keep');
+      });
+
+      it('a standalone backup kept by minRedundancy keeps its whole WAL chain', () => {
+        const folders = [
+          folder({ endedDaysAgo: 40, log: 1 }),
+          folder({ endedDaysAgo: 30, log: 2, keep: 'standalone' }),
+          folder({ endedDaysAgo: 20, log: 3 }),
+          folder({ endedDaysAgo: 1, log: 4 }),
+        ];
+        const plan = plan7d(folders, 3);
+        expect(plan.backups.map((b) => b.action)).toEqual(['delete', 'keep', 'keep', 'keep']);
+        expect(plan.walPolicy.cutoff).toBe(seg(1, 2, 2));
+        expect(plan.walPolicy.protectedRanges).toEqual([]);
+        expect(classifyWal(seg(1, 2, 9), plan.walPolicy).action).toBe('keep');
+      });
+    });
+
+    it('a run that deletes no backup deletes no WAL, even WALs older than every backup', () => {
+      const folders = [folder({ endedDaysAgo: 20, log: 3 }), folder({ endedDaysAgo: 1, log: 4 })];
+      const plan = planBarmanRetention({ folders, now: NOW, retention: parseRetention('30d'), graceDays: 7 });
+      expect(plan.deletions).toEqual([]);
+      expect(plan.walPolicy.cutoff).toBeUndefined();
+      expect(classifyWal(seg(1, 1, 5), plan.walPolicy).action).toBe('keep');
+    });
+
+    it('deleting only a FAILED backup deletes no WAL', () => {
+      const folders = [
+        folder({ endedDaysAgo: 90, log: 1, status: 'FAILED' }),
+        folder({ endedDaysAgo: 20, log: 3 }),
+        folder({ endedDaysAgo: 1, log: 4 }),
+      ];
+      const plan = planBarmanRetention({
+        folders,
+        now: NOW,
+        retention: parseRetention('30d'),
+        deleteFailedOlderThanDays: 14,
+        graceDays: 7,
+      });
+      expect(plan.deletions.map((d) => d.id)).toEqual([folders[0].id]);
+      expect(plan.walPolicy.cutoff).toBeUndefined();
     });
 
     it('no DONE backup: no cutoff, no WAL deleted', () => {
