@@ -102,10 +102,21 @@ export function registerBackupPrunerCommand(
       integer('--max-deletes'),
       10_000,
     )
-    .option('--now <iso-time>', 'plan as if it were this time (what-if); defaults to the current time')
+    .option(
+      '--now <iso-time>',
+      'dry run only: plan as if it were this time (what-if); refused with --execute; defaults to the current time',
+    )
     .option('--execute', 'delete for real (without it this is a dry run)')
     .option('--json', 'print one JSON object instead of a table')
     .action(async (options: BackupPrunerOptions) => {
+      if (options.now !== undefined && options.execute) {
+        // A made-up clock may only plan: deleting against it (e.g. --now 2099-01-01) would delete real backups.
+        err.write(
+          'backup-pruner: --now cannot be used with --execute (--now is for what-if dry runs; --execute deletes against the real clock)\n',
+        );
+        process.exitCode = 2;
+        return;
+      }
       const parsed = backupTarget.safeParse({
         name: 'cli',
         bucket: options.bucket,
