@@ -119,7 +119,7 @@ const scenarios: Scenario[] = [
 
 describe('planBarmanRetention', () => {
   it.each(scenarios)('$name', (s) => {
-    const folders = s.backups.map(folder);
+    const folders = s.backups.map((b) => folder(b));
     const plan = planBarmanRetention({
       folders,
       now: NOW,

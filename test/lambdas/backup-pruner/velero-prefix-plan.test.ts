@@ -43,6 +43,39 @@ describe('planVeleroRetention', () => {
     expect(plan.deletions.length).toBe(action === 'delete' ? 1 : 0);
   });
 
+  it.each([
+    ['a bare number', '0'],
+    ['a small number', '12'],
+    ['a year', '2025'],
+    ['free text', 'June 1'],
+    ['a zone-less timestamp', '2020-01-01T00:00:00'],
+    ['a date only', '2020-01-01'],
+    ['a space instead of T', '2020-01-01 00:00:00Z'],
+    ['an out-of-range time', '2020-01-01T25:61:61Z'],
+    ['an impossible date', '2020-02-30T00:00:00Z'],
+    ['an out-of-range offset', '2020-01-01T00:00:00+99:99'],
+    ['a number', 12],
+  ])('status.expiration %s (%p) is refused: kept with the reason', (_name, expiration) => {
+    const text = JSON.stringify({ kind: 'Backup', status: { phase: 'Completed', expiration } });
+    expect(parseVeleroManifest(text)).toEqual({
+      ok: false,
+      error: expect.stringMatching(/status\.expiration .* is not a timestamp \(RFC 3339 with Z or a UTC offset\)/),
+    });
+    const plan = planVeleroRetention({ folders: [veleroFolder('b1', text)], now: NOW, graceDays: 7 });
+    expect(plan.backups[0].action).toBe('keep');
+    expect(plan.backups[0].reason).toMatch(/unreadable: status\.expiration/);
+    expect(plan.deletions).toEqual([]);
+  });
+
+  it.each([
+    ['2025-06-01T00:00:00Z', '2025-06-01T00:00:00.000Z'],
+    ['2025-06-01T02:00:00.123456+02:00', '2025-06-01T00:00:00.123Z'],
+    ['2025-05-31T19:00:00-05:00', '2025-06-01T00:00:00.000Z'],
+  ])('status.expiration %s is read as %s', (expiration, iso) => {
+    const parsed = parseVeleroManifest(JSON.stringify({ kind: 'Backup', status: { expiration } }));
+    expect(parsed.ok && parsed.expiration?.toISOString()).toBe(iso);
+  });
+
   it('deletes data objects first and velero-backup.json last', () => {
     const plan = planVeleroRetention({ folders: [veleroFolder('old', manifest(daysAgo(30)))], now: NOW, graceDays: 7 });
     expect(plan.deletions).toEqual([
