@@ -61,8 +61,9 @@ const NO_WAL_DELETION = (reason: string): WalPolicy => ({
  * - non-DONE backups are never deleted by the window (FAILED ones only by the opt-in age rule);
  * - base/<id>/ without backup.info is never deleted (in progress or broken) and is reported after the grace period;
  * - keep annotations are honoured;
- * - any unreadable or unparseable backup.info, or backups of different PostgreSQL systems under one prefix,
- *   refuses the whole plan: nothing is deleted, and the reason says why.
+ * - any unreadable or unparseable backup.info, backups of different PostgreSQL systems under one prefix, or DONE
+ *   backups whose id order disagrees with their end_time order refuses the whole plan: nothing is deleted, and the
+ *   reason says why.
  * Also derives the WAL policy (see deriveWalPolicy): when a DONE backup is deleted, WALs before the begin_wal of the
  * oldest backup whose WAL chain must stay whole may go.
  */
@@ -84,6 +85,24 @@ export function planBarmanRetention(input: BarmanRetentionInput): BarmanRetentio
     problems.push(
       `backup.info files name ${systemIds.size} different PostgreSQL systems (${[...systemIds].join(', ')}); this prefix mixes clusters`,
     );
+  }
+
+  if (problems.length === 0) {
+    // barman orders backups by id; a renamed folder or a time-zone change can make that disagree with end_time, and
+    // then "newest" and "window edge" would be the wrong backups. Refuse rather than guess which order is right.
+    const doneById = folders.filter((f) => infoOf.get(f.id)?.status === 'DONE');
+    for (let i = 1; i < doneById.length; i++) {
+      const prev = doneById[i - 1];
+      const cur = doneById[i];
+      const prevEnd = infoOf.get(prev.id)?.endTime as Date;
+      const curEnd = infoOf.get(cur.id)?.endTime as Date;
+      if (curEnd < prevEnd) {
+        problems.push(
+          `DONE backups in id order and in end_time order disagree: ${prev.id} ended ${prevEnd.toISOString()}, after ${cur.id} (ended ${curEnd.toISOString()}); a renamed folder or a time-zone change? Fix the catalog or prune by hand`,
+        );
+        break;
+      }
+    }
   }
 
   const freshness = computeFreshness(folders, infoOf);
@@ -114,7 +133,7 @@ export function planBarmanRetention(input: BarmanRetentionInput): BarmanRetentio
     };
   }
 
-  // DONE backups, newest first (barman orders backups by id).
+  // DONE backups, newest first (barman orders backups by id; checked above to agree with end_time order).
   const done = folders.filter((f) => infoOf.get(f.id)?.status === 'DONE').reverse();
   // Backups the recovery window (or minRedundancy) needs, whatever their keep annotation: their WAL chain stays whole.
   const needed = new Set<string>();

@@ -2,7 +2,7 @@ import { parseBackupInfo, parseBarmanTimestamp } from '../../../lambdas/backup-p
 import { planBarmanRetention } from '../../../lambdas/backup-pruner/barman-plan';
 import { parseRetention } from '../../../lambdas/backup-pruner/retention';
 import { classifyWal } from '../../../lambdas/backup-pruner/wal';
-import { type BackupSpec, DAY, NOW, backupInfoText, folder, seg } from './fixtures';
+import { type BackupSpec, DAY, NOW, backupId, backupInfoText, folder, seg } from './fixtures';
 
 interface Scenario {
   readonly name: string;
@@ -169,6 +169,45 @@ describe('planBarmanRetention', () => {
     const folders = [folder({ endedDaysAgo: 90, systemid: '111' }), folder({ endedDaysAgo: 1, systemid: '222' })];
     const plan = planBarmanRetention({ folders, now: NOW, retention: parseRetention('30d'), graceDays: 7 });
     expect(plan.refused).toMatch(/2 different PostgreSQL systems/);
+  });
+
+  describe('refuses when backup ids and end times are in different orders', () => {
+    /** The folder renamed to `id` (objects moved with it), its backup.info unchanged. */
+    const renamed = (f: ReturnType<typeof folder>, id: string) => ({
+      ...f,
+      id,
+      objects: f.objects.map((o) => ({ ...o, key: o.key.replace(`/base/${f.id}/`, `/base/${id}/`) })),
+    });
+
+    it('a renamed folder: an in-window backup whose id sorts first is not deleted', () => {
+      const inWindow = renamed(folder({ endedDaysAgo: 1, log: 3 }), '20240101T000000');
+      const folders = [inWindow, folder({ endedDaysAgo: 60, log: 1 }), folder({ endedDaysAgo: 40, log: 2 })];
+      const plan = planBarmanRetention({ folders, now: NOW, retention: parseRetention('30d'), graceDays: 7 });
+      expect(plan.refused).toMatch(/nothing deleted: DONE backups in id order and in end_time order disagree/);
+      expect(plan.refused).toContain('20240101T000000');
+      expect(plan.deletions).toEqual([]);
+      expect(plan.backups.every((b) => b.action === 'keep')).toBe(true);
+      expect(plan.walPolicy.cutoff).toBeUndefined();
+    });
+
+    it('a time-zone change: ids an hour off reorder two backups', () => {
+      const a = folder({ endedDaysAgo: 40, log: 1 });
+      const b = folder({ endedDaysAgo: 40 - 1 / 48, log: 2 }); // ended 30 minutes later
+      // b's id was written in a zone 2 hours behind: it sorts before a.
+      const bId = backupId(new Date(NOW.getTime() - (40 - 1 / 48) * DAY - 600_000 - 2 * 3_600_000));
+      const folders = [a, renamed(b, bId), folder({ endedDaysAgo: 1, log: 3 })];
+      const plan = planBarmanRetention({ folders, now: NOW, retention: parseRetention('30d'), graceDays: 7 });
+      expect(bId < a.id).toBe(true);
+      expect(plan.refused).toMatch(/id order and in end_time order disagree/);
+      expect(plan.deletions).toEqual([]);
+    });
+
+    it('FAILED backups out of order do not refuse the plan', () => {
+      const failed = renamed(folder({ endedDaysAgo: 1, status: 'FAILED' }), '20240101T000000');
+      const folders = [failed, folder({ endedDaysAgo: 60, log: 1 }), folder({ endedDaysAgo: 40, log: 2 })];
+      const plan = planBarmanRetention({ folders, now: NOW, retention: parseRetention('30d'), graceDays: 7 });
+      expect(plan.refused).toBeUndefined();
+    });
   });
 
   it('reports a base/<id>/ without backup.info only once it is older than the grace period', () => {
