@@ -236,12 +236,24 @@ async function planVeleroTarget(store: ObjectStore, target: PrunerTarget, option
 
 async function planPrefixTarget(store: ObjectStore, target: PrunerTarget, options: PlanOptions): Promise<TargetPlan> {
   const retention = parseRetention(target.retention ?? '');
-  const planner = new PrefixPlanner(windowStart(options.now, retention), target.keepLast, options.maxKeys);
+  const planner = new PrefixPlanner(
+    target.prefix,
+    windowStart(options.now, retention),
+    target.keepLast,
+    options.maxKeys,
+  );
   for await (const page of store.listPages(target.prefix)) {
     checkStop(options, 'the listing');
     for (const object of page) planner.add(object);
   }
   const r = planner.result(retention.text);
+  if (r.refused) {
+    return refusedPlan(
+      { target: target.name, layout: target.layout, bucket: target.bucket, prefix: target.prefix },
+      r.refused,
+      { objectsListed: r.total },
+    );
+  }
   return {
     target: target.name,
     layout: target.layout,
@@ -256,7 +268,7 @@ async function planPrefixTarget(store: ObjectStore, target: PrunerTarget, option
     objectsListed: r.total,
     warnings:
       r.keptInsideRetention > r.backups.length
-        ? [`${r.keptInsideRetention} objects inside the retention (not all listed)`]
+        ? [`${r.keptInsideRetention} dumps inside the retention (not all listed)`]
         : [],
   };
 }

@@ -58,6 +58,13 @@ export const backupTarget = z
     if (t.credentialsSecretName !== undefined && t.endpointUrl === undefined) {
       ctx.addIssue({ code: 'custom', path: ['credentialsSecretName'], message: 'is only used with endpointUrl' });
     }
+    if (t.layout === 'prefix' && t.prefix === '') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['prefix'],
+        message: 'must name a dump folder for layout "prefix"; "" would prune the whole bucket by age',
+      });
+    }
     if (t.layout === 'barman' && !/[^/]\/$/.test(t.prefix)) {
       ctx.addIssue({
         code: 'custom',
@@ -118,6 +125,25 @@ export const backupPrunerConfig = z
     names.forEach((name, i) => {
       if (names.indexOf(name) !== i)
         ctx.addIssue({ code: 'custom', path: ['targets', i, 'name'], message: `duplicate target "${name}"` });
+    });
+    // Two targets over one location would prune each other's objects (a prefix target "pg/" beside a barman target
+    // "pg/orders-db/" would delete barman's files by age alone). A bucket is its endpoint and its name.
+    cfg.targets.forEach((t, j) => {
+      const other = cfg.targets.findIndex(
+        (o, i) =>
+          i < j &&
+          o.bucket === t.bucket &&
+          (o.endpointUrl ?? '') === (t.endpointUrl ?? '') &&
+          (o.prefix.startsWith(t.prefix) || t.prefix.startsWith(o.prefix)),
+      );
+      if (other >= 0) {
+        const o = cfg.targets[other];
+        ctx.addIssue({
+          code: 'custom',
+          path: ['targets', j, 'prefix'],
+          message: `overlaps target "${o.name}" (targets[${other}]: s3://${o.bucket}/${o.prefix}); each target must be its own location`,
+        });
+      }
     });
   });
 

@@ -154,6 +154,13 @@ describe('platform-ops backup-pruner', () => {
     expect(await keys()).toHaveLength(9);
   });
 
+  it('refuses --layout prefix with --prefix "" (the whole bucket)', async () => {
+    const run = await cli('--bucket', 'bkt', '--prefix', '', '--layout', 'prefix', '--retention', '1d');
+    expect(run.status).toBe(2);
+    expect(run.stderr).toMatch(/--prefix must name a dump folder for layout "prefix"/);
+    expect(await keys()).toHaveLength(9);
+  });
+
   it('names the bad flag', async () => {
     const run = await cli('--bucket', 'bkt', '--prefix', PREFIX, '--layout', 'barman', '--retention', '30 days');
     expect(run.status).toBe(2);

@@ -9,14 +9,18 @@ class MemoryStore implements ObjectStore {
   readonly requests: RequestCounts = { list: 0, get: 0, delete: 0, listVersions: 0 };
   readonly deleteOrder: string[][] = [];
   constructor(
-    readonly objects: Map<string, { size: number; body: string }>,
+    readonly objects: Map<string, { size: number; body: string; lastModified?: Date }>,
     private readonly refuse: (key: string) => boolean = () => false,
   ) {}
   async *listPages(prefix: string): AsyncIterable<StoredObject[]> {
     const keys = [...this.objects.keys()].filter((k) => k.startsWith(prefix)).sort();
     for (let i = 0; i < keys.length || i === 0; i += 1000) {
       this.requests.list++;
-      yield keys.slice(i, i + 1000).map((key) => ({ key, size: this.objects.get(key)?.size ?? 0 }));
+      yield keys.slice(i, i + 1000).map((key) => ({
+        key,
+        size: this.objects.get(key)?.size ?? 0,
+        lastModified: this.objects.get(key)?.lastModified,
+      }));
     }
   }
   async getText(key: string): Promise<string> {
@@ -61,8 +65,8 @@ const target: PrunerTarget = {
 };
 
 /** Backups ended 60, 45 (deleted), 35 (window edge) and 1 day ago, on logs 1..4, with 4 WAL segments per log. */
-function bucket(): Map<string, { size: number; body: string }> {
-  const m = new Map<string, { size: number; body: string }>();
+function bucket(): Map<string, { size: number; body: string; lastModified?: Date }> {
+  const m = new Map<string, { size: number; body: string; lastModified?: Date }>();
   [60, 45, 35, 1].forEach((days, i) => {
     const f = folder({ endedDaysAgo: days, log: i + 1 });
     for (const o of f.objects)
@@ -211,5 +215,25 @@ describe('runPruner', () => {
     expect(report.targets[0].deleted).toBe(0);
     expect(report.targets[1].refused).toBeUndefined();
     expect(summarizeRun(report).kind).toBe('prune-refused');
+  });
+
+  it('a prefix target around a barman server folder is refused and deletes nothing', async () => {
+    const objects = bucket();
+    // Every object is months old: an age-only prune would delete all but the newest one.
+    for (const o of objects.values()) o.lastModified = new Date(NOW.getTime() - 90 * 86_400_000);
+    const store = new MemoryStore(objects);
+    const before = store.objects.size;
+    const around = { ...target, name: 'dumps', layout: 'prefix' as const, prefix: 'cnpg/', keepLast: 1 };
+    const report = await runPruner({
+      targets: [around],
+      storeFor: () => store,
+      now: NOW,
+      dryRun: false,
+      maxDeletesPerRun: 1000,
+    });
+    expect(report.targets[0].refused).toMatch(/nothing deleted: cnpg\/orders-db\/base\/.*backup\.info is a barman/);
+    expect(report.targets[0].deleted).toBe(0);
+    expect(store.objects.size).toBe(before);
+    expect(store.requests.delete).toBe(0);
   });
 });
