@@ -288,6 +288,11 @@ export interface ExecutionResult {
 
 export interface ExecuteOptions {
   readonly shouldStop?: () => boolean;
+  /**
+   * How many noncurrent versions and delete markers this target may purge: what is left of maxDeletesPerRun after
+   * the run's planned deletions and earlier targets' purges. A purge above it deletes no version (as the cap does).
+   */
+  readonly maxVersions?: number;
 }
 
 /**
@@ -327,6 +332,7 @@ export async function executeTargetPlan(
   // Phase 1: data objects of every backup to delete.
   const dataKeys = plan.backupDeletions.flatMap((d) => d.dataKeys);
   const data = await store.deleteKeys(dataKeys, shouldStop);
+  const stoppedIn = (o: { notAttempted: number; stopped?: boolean }) => o.notAttempted > 0 || o.stopped === true;
   deleted += data.deleted;
   errors.push(...data.errors);
   const complete: BackupDeletion[] = [];
@@ -335,8 +341,7 @@ export async function executeTargetPlan(
     if (d.dataKeys.every((k) => data.deletedKeys.has(k))) complete.push(d);
     else incompleteIds.push(d.id);
   }
-  if (data.notAttempted > 0)
-    return stop('data', data.notAttempted + complete.length + plan.looseKeys.length, incompleteIds);
+  if (stoppedIn(data)) return stop('data', data.notAttempted + complete.length + plan.looseKeys.length, incompleteIds);
 
   // Phase 2: manifests, only of backups whose data is entirely gone.
   const manifests = complete.flatMap((d) => (d.manifestKey ? [d.manifestKey] : []));
@@ -347,7 +352,7 @@ export async function executeTargetPlan(
     if (!d.manifestKey || man.deletedKeys.has(d.manifestKey)) bytesFreed += d.bytes;
     else incompleteIds.push(d.id);
   }
-  if (man.notAttempted > 0) return stop('manifests', man.notAttempted + plan.looseKeys.length, incompleteIds);
+  if (stoppedIn(man)) return stop('manifests', man.notAttempted + plan.looseKeys.length, incompleteIds);
 
   // Phase 3: loose keys (WALs the deleted backups alone needed, or plain objects).
   let looseDeleted = new Set<string>();
@@ -364,32 +369,39 @@ export async function executeTargetPlan(
       // Bytes per loose key are not held (they may be millions); count the planned bytes when all went.
       if (loose.errors.length === 0 && loose.notAttempted === 0)
         bytesFreed += plan.bytesToFree - plan.backupDeletions.reduce((n, d) => n + d.bytes, 0);
-      if (loose.notAttempted > 0) return stop('loose', loose.notAttempted, incompleteIds);
+      if (stoppedIn(loose)) return stop('loose', loose.notAttempted, incompleteIds);
     }
   }
 
   // Phase 4 (opt-in): noncurrent versions and delete markers of exactly the keys pruned in this run.
+  // Versions count against maxDeletesPerRun: a purge that would go above what is left of it deletes no version.
   if (target.purgeVersions) {
-    const purged: DeleteError[] = [];
+    const budget = options.maxVersions ?? Number.POSITIVE_INFINITY;
     const gone = new Set(complete.filter((d) => !incompleteIds.includes(d.id)).map((d) => d.id));
+    const purges: { prefix: string; select: (k: string) => boolean }[] = [];
     for (const d of plan.backupDeletions) {
       if (!gone.has(d.id)) continue;
       const folder = (d.manifestKey ?? d.dataKeys[0]).replace(/[^/]+$/, '');
       if (!folder.startsWith(plan.prefix) || folder.length <= plan.prefix.length) continue;
       const keys = new Set([...d.dataKeys, ...(d.manifestKey ? [d.manifestKey] : [])]);
-      const out = await store.purgeVersions(folder, (k) => keys.has(k), shouldStop);
-      versionsDeleted += out.deleted;
-      purged.push(...out.errors);
-      if (out.notAttempted > 0) return stop('versions', out.notAttempted, incompleteIds);
+      purges.push({ prefix: folder, select: (k) => keys.has(k) });
     }
     if (looseDeleted.size > 0) {
       const prefix = plan.layout === 'barman' ? `${plan.prefix}wals/` : plan.prefix;
-      const out = await store.purgeVersions(prefix, (k) => looseDeleted.has(k), shouldStop);
-      versionsDeleted += out.deleted;
-      purged.push(...out.errors);
-      if (out.notAttempted > 0) return stop('versions', out.notAttempted, incompleteIds);
+      purges.push({ prefix, select: (k) => looseDeleted.has(k) });
     }
-    errors.push(...purged);
+    for (const purge of purges) {
+      const out = await store.purgeVersions(purge.prefix, purge.select, shouldStop, budget - versionsDeleted);
+      versionsDeleted += out.deleted;
+      errors.push(...out.errors);
+      if (out.overCap) {
+        skipped.push(
+          `versions not purged under ${purge.prefix} and after it: ${out.overCap.found} or more noncurrent version(s)/delete marker(s) would take the run above maxDeletesPerRun (${out.overCap.cap} left for versions); the next run continues`,
+        );
+        break;
+      }
+      if (stoppedIn(out)) return stop('versions', out.notAttempted, incompleteIds);
+    }
   }
   return { deleted, bytesFreed, errors, incompleteBackups: incompleteIds, skipped, versionsDeleted };
 }

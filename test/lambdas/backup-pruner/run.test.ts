@@ -47,9 +47,59 @@ class MemoryStore implements ObjectStore {
     }
     return { deleted: deletedKeys.size, deletedKeys, errors, notAttempted: 0 };
   }
-  async purgeVersions(): Promise<DeleteOutcome> {
+  async purgeVersions(
+    _prefix: string,
+    _select: (key: string) => boolean,
+    _shouldStop?: () => boolean,
+    _maxVersions?: number,
+  ): Promise<DeleteOutcome> {
     this.requests.listVersions++;
     return { deleted: 0, deletedKeys: new Set(), errors: [], notAttempted: 0 };
+  }
+}
+
+/**
+ * A versioned bucket: every deleted key leaves `versionsPerKey` noncurrent versions/markers. purgeVersions honours
+ * maxVersions as the S3 port does (lists first, deletes none above it); `purgeFailure` makes a purge report an error
+ * and stop for time.
+ */
+class VersionedMemoryStore extends MemoryStore {
+  readonly purgeCalls: { prefix: string; maxVersions?: number }[] = [];
+  private readonly gone = new Set<string>();
+  constructor(
+    objects: Map<string, { size: number; body: string; lastModified?: Date }>,
+    private readonly versionsPerKey: number,
+    private readonly purgeFailure = false,
+  ) {
+    super(objects);
+  }
+  override async deleteKeys(keys: readonly string[], shouldStop?: () => boolean): Promise<DeleteOutcome> {
+    const out = await super.deleteKeys(keys, shouldStop);
+    out.deletedKeys.forEach((k) => this.gone.add(k));
+    return out;
+  }
+  override async purgeVersions(
+    prefix: string,
+    select: (key: string) => boolean,
+    _shouldStop?: () => boolean,
+    maxVersions = Number.POSITIVE_INFINITY,
+  ): Promise<DeleteOutcome> {
+    this.requests.listVersions++;
+    this.purgeCalls.push({ prefix, maxVersions });
+    const keys = [...this.gone].filter((k) => k.startsWith(prefix) && select(k));
+    const found = keys.length * this.versionsPerKey;
+    const none = { deleted: 0, deletedKeys: new Set<string>(), errors: [] };
+    if (found > maxVersions) return { ...none, notAttempted: 0, overCap: { found, cap: maxVersions } };
+    if (this.purgeFailure) {
+      return {
+        ...none,
+        errors: [{ key: keys[0], versionId: 'v1', code: 'AccessDenied', message: 'locked version' }],
+        notAttempted: found - 1,
+        stopped: true,
+      };
+    }
+    keys.forEach((k) => this.gone.delete(k));
+    return { ...none, deleted: found, deletedKeys: new Set(keys), notAttempted: 0 };
   }
 }
 
@@ -235,5 +285,57 @@ describe('runPruner', () => {
     expect(report.targets[0].deleted).toBe(0);
     expect(store.objects.size).toBe(before);
     expect(store.requests.delete).toBe(0);
+  });
+
+  describe('purgeVersions', () => {
+    const versioned = { ...target, purgeVersions: true };
+
+    it('counts purged versions against maxDeletesPerRun: above what is left, no version is purged', async () => {
+      // The plan deletes 14 objects; 2 versions per key would purge 28 more; the cap leaves 20 for versions.
+      const store = new VersionedMemoryStore(bucket(), 2);
+      const report = await runPruner({
+        targets: [versioned],
+        storeFor: () => store,
+        now: NOW,
+        dryRun: false,
+        maxDeletesPerRun: 34,
+      });
+      const t = report.targets[0];
+      expect(t.deleted).toBe(14);
+      expect(store.purgeCalls[0].maxVersions).toBe(20);
+      expect(t.versionsDeleted).toBeLessThanOrEqual(20);
+      expect(t.deleted + t.versionsDeleted).toBeLessThanOrEqual(34);
+      expect(t.warnings.join('\n')).toMatch(/versions not purged .* above maxDeletesPerRun \(\d+ left for versions\)/);
+    });
+
+    it('purges every version when the cap allows it', async () => {
+      const store = new VersionedMemoryStore(bucket(), 2);
+      const report = await runPruner({
+        targets: [versioned],
+        storeFor: () => store,
+        now: NOW,
+        dryRun: false,
+        maxDeletesPerRun: 100,
+      });
+      expect(report.targets[0].versionsDeleted).toBe(28);
+      expect(store.purgeCalls.map((c) => c.maxVersions)).toEqual([86, 82, 78]);
+      expect(report.targets[0].warnings).toEqual([]);
+    });
+
+    it('keeps the purge errors when the run stops for time in the versions phase', async () => {
+      const store = new VersionedMemoryStore(bucket(), 2, true);
+      const report = await runPruner({
+        targets: [versioned],
+        storeFor: () => store,
+        now: NOW,
+        dryRun: false,
+        maxDeletesPerRun: 100,
+      });
+      const t = report.targets[0];
+      expect(t.errors).toEqual([
+        expect.objectContaining({ code: 'AccessDenied', versionId: 'v1', message: 'locked version' }),
+      ]);
+      expect(t.resume).toMatch(/stopped for time during the versions phase/);
+    });
   });
 });

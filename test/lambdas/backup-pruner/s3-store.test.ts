@@ -189,6 +189,76 @@ describe('S3ObjectStore.purgeVersions', () => {
   });
 });
 
+describe('S3ObjectStore: deadline and cap', () => {
+  const versionPages = () =>
+    s3
+      .on(ListObjectVersionsCommand)
+      .resolvesOnce({
+        Versions: [{ Key: 'p/a', VersionId: 'a1' }],
+        IsTruncated: true,
+        NextKeyMarker: 'p/a',
+        NextVersionIdMarker: 'a1',
+      })
+      .resolvesOnce({
+        Versions: [{ Key: 'p/b', VersionId: 'b1' }],
+        IsTruncated: true,
+        NextKeyMarker: 'p/b',
+        NextVersionIdMarker: 'b1',
+      })
+      .resolvesOnce({ Versions: [{ Key: 'p/c', VersionId: 'c1' }], IsTruncated: false });
+
+  it('purgeVersions stops listing once the run must stop, and deletes nothing', async () => {
+    s3.on(DeleteObjectsCommand).resolves({});
+    let pages = 0;
+    s3.on(ListObjectVersionsCommand).callsFake(() => {
+      pages++;
+      return pages === 1
+        ? { Versions: [{ Key: 'p/a', VersionId: 'a1' }], IsTruncated: true, NextKeyMarker: 'p/a' }
+        : { Versions: [{ Key: 'p/b', VersionId: 'b1' }], IsTruncated: false };
+    });
+    const out = await store().purgeVersions(
+      'p/',
+      () => true,
+      () => pages >= 1,
+    );
+    expect(s3).toHaveReceivedCommandTimes(ListObjectVersionsCommand, 1);
+    expect(s3).not.toHaveReceivedCommand(DeleteObjectsCommand);
+    expect(out).toMatchObject({ deleted: 0, notAttempted: 1, stopped: true });
+  });
+
+  it('purgeVersions deletes no version when more than maxVersions are found', async () => {
+    versionPages();
+    s3.on(DeleteObjectsCommand).resolves({});
+    const out = await store().purgeVersions('p/', () => true, undefined, 2);
+    expect(s3).not.toHaveReceivedCommand(DeleteObjectsCommand);
+    expect(out).toMatchObject({ deleted: 0, overCap: { found: 3, cap: 2 } });
+  });
+
+  it('purgeVersions within maxVersions deletes them all', async () => {
+    versionPages();
+    s3.on(DeleteObjectsCommand).resolves({});
+    const out = await store().purgeVersions('p/', () => true, undefined, 3);
+    expect(out).toMatchObject({ deleted: 3, notAttempted: 0 });
+    expect(out.overCap).toBeUndefined();
+  });
+
+  it('does not retry a retryable per-key error once the run must stop; reports the key as failed', async () => {
+    let sent = 0;
+    s3.on(DeleteObjectsCommand).callsFake(() => {
+      sent++;
+      return { Errors: [{ Key: 'k00001', Code: 'SlowDown' }] };
+    });
+    const out = await store({ keyAttempts: 4 }).deleteKeys(keys(3), () => sent >= 1);
+    expect(sent).toBe(1);
+    expect(out.deleted).toBe(2);
+    expect(out.deletedKeys.has('k00001')).toBe(false);
+    expect(out.errors).toEqual([
+      { key: 'k00001', versionId: undefined, code: 'SlowDown', message: expect.stringMatching(/not retried/) },
+    ]);
+    expect(out.stopped).toBe(true);
+  });
+});
+
 describe('S3ObjectStore.getText', () => {
   it('reads a manifest and refuses one that is too large', async () => {
     // The port only uses transformToString, which is all this stand-in for the SDK stream provides.
