@@ -6,7 +6,9 @@ import { PrefixPlanner } from './prefix-plan';
 import { parseRetention, windowStart } from './retention';
 import type { DeleteError, ObjectStore } from './s3-store';
 import { VELERO_MANIFEST_FILE, parseVeleroManifest, planVeleroRetention, type VeleroBackupFolder } from './velero-plan';
-import { WalTallier } from './wal';
+import { WalTallier, parseWalName } from './wal';
+
+const WAL_HASH_DIR = /^[0-9A-F]{16}$/;
 
 /** The parts of a target's config the pruner needs (the CLI builds one from its flags). */
 export type PrunerTarget = Pick<
@@ -143,9 +145,14 @@ async function planBarmanTarget(store: ObjectStore, target: PrunerTarget, option
         const slash = path.lastIndexOf('/');
         const dir = slash < 0 ? '' : path.slice(0, slash);
         const file = path.slice(slash + 1);
-        // barman-cloud keeps a segment under its hash dir (timeline+log) and history files directly under wals/.
-        const placed = dir === '' ? file.includes('.history') : file.startsWith(dir) && dir.length === 16;
-        (tallier as WalTallier).add(object.key, placed ? file : path, object.size, object.lastModified);
+        // barman-cloud keeps a segment under its hash dir (timeline+log: 16 hex digits) and history files directly
+        // under wals/. Anything elsewhere (a WAL name directly under wals/, a nested or misnamed folder) is
+        // unrecognised and left alone.
+        const placed =
+          dir === ''
+            ? parseWalName(file)?.kind === 'history'
+            : WAL_HASH_DIR.test(dir) && file.startsWith(dir) && parseWalName(file)?.kind !== 'history';
+        (tallier as WalTallier).add(object.key, placed ? file : undefined, object.size, object.lastModified);
       } else {
         ignored++;
       }

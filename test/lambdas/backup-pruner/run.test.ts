@@ -287,6 +287,34 @@ describe('runPruner', () => {
     expect(store.requests.delete).toBe(0);
   });
 
+  it('leaves alone WAL-named objects that are not at wals/<16-hex folder>/<name>', async () => {
+    const objects = bucket();
+    const w = seg(1, 1, 0);
+    const misplaced = [
+      `${PREFIX}wals/${w}`, // directly under wals/
+      `${PREFIX}wals/${w}.gz`,
+      `${PREFIX}wals/${w.slice(0, 15)}/${w}`, // not the hash dir barman writes
+      `${PREFIX}wals/${w.slice(0, 16)}/nested/${w}`,
+      `${PREFIX}wals/0000000100000002/${w}`, // under another segment's hash dir
+      `${PREFIX}wals/${w.slice(0, 16)}/00000001.history`,
+    ];
+    for (const k of misplaced) objects.set(k, { size: 16, body: 'w' });
+    const store = new MemoryStore(objects);
+    const report = await runPruner({
+      targets: [target],
+      storeFor: () => store,
+      now: NOW,
+      dryRun: false,
+      maxDeletesPerRun: 100,
+    });
+    const t = report.targets[0];
+    expect(misplaced.filter((k) => !store.objects.has(k))).toEqual([]);
+    expect(t.wal?.kept.unrecognised).toBe(misplaced.length);
+    expect(t.warnings.join('\n')).toMatch(/6 object\(s\) under wals\/ are not WAL names barman writes; left alone/);
+    // The WALs in their right place still go.
+    expect(store.objects.has(`${PREFIX}wals/${w.slice(0, 16)}/${w}`)).toBe(false);
+  });
+
   describe('purgeVersions', () => {
     const versioned = { ...target, purgeVersions: true };
 
