@@ -14,6 +14,8 @@ export interface BarmanBackupFolder {
 }
 
 export interface BarmanRetentionInput {
+  /** The barman server folder (`<destinationPath>/<serverName>/`): the manifest is exactly `<prefix>base/<id>/backup.info`. */
+  readonly prefix: string;
   readonly folders: readonly BarmanBackupFolder[];
   readonly now: Date;
   readonly retention: RetentionPeriod;
@@ -232,7 +234,8 @@ export function planBarmanRetention(input: BarmanRetentionInput): BarmanRetentio
   const deletions: BackupDeletion[] = folders
     .filter((f) => decisions.get(f.id)?.action === 'delete')
     .map((f) => {
-      const manifest = f.objects.find((o) => o.key.endsWith(`/${f.id}/${BACKUP_INFO_FILE}`));
+      const manifestKey = `${input.prefix}base/${f.id}/${BACKUP_INFO_FILE}`;
+      const manifest = f.objects.find((o) => o.key === manifestKey);
       return {
         id: f.id,
         dataKeys: f.objects.filter((o) => o !== manifest).map((o) => o.key),

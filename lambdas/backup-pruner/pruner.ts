@@ -105,6 +105,7 @@ async function planBarmanTarget(store: ObjectStore, target: PrunerTarget, option
       return { id, objects, info, keep };
     });
     const result = planBarmanRetention({
+      prefix: root,
       folders: built,
       now: options.now,
       retention,
@@ -227,7 +228,12 @@ async function planVeleroTarget(store: ObjectStore, target: PrunerTarget, option
       }
     },
   );
-  const plan = planVeleroRetention({ folders: built, now: options.now, graceDays: target.graceDays });
+  const plan = planVeleroRetention({
+    prefix: target.prefix,
+    folders: built,
+    now: options.now,
+    graceDays: target.graceDays,
+  });
   return {
     ...baseInfo,
     backups: plan.backups,

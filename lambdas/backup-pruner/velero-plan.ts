@@ -44,6 +44,8 @@ export interface VeleroBackupFolder {
 }
 
 export interface VeleroPlanInput {
+  /** The Velero prefix: the manifest is exactly `<prefix>backups/<name>/velero-backup.json`. */
+  readonly prefix: string;
   readonly folders: readonly VeleroBackupFolder[];
   readonly now: Date;
   /** Days after status.expiration before the pruner acts (Velero's own GC should have acted by then). */
@@ -106,7 +108,8 @@ export function planVeleroRetention(input: VeleroPlanInput): VeleroPlan {
         reason: `expired ${(overdueMs / DAY_MS).toFixed(1)} days ago, within the ${input.graceDays}-day grace for Velero's own GC`,
       });
     } else {
-      const manifestKey = folder.objects.find((o) => o.key.endsWith(`/${folder.name}/${VELERO_MANIFEST_FILE}`))?.key;
+      const exactKey = `${input.prefix}backups/${folder.name}/${VELERO_MANIFEST_FILE}`;
+      const manifestKey = folder.objects.find((o) => o.key === exactKey)?.key;
       backups.push({
         ...base,
         status,

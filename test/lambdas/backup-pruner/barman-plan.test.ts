@@ -2,7 +2,7 @@ import { parseBackupInfo, parseBarmanTimestamp } from '../../../lambdas/backup-p
 import { planBarmanRetention } from '../../../lambdas/backup-pruner/barman-plan';
 import { parseRetention } from '../../../lambdas/backup-pruner/retention';
 import { classifyWal } from '../../../lambdas/backup-pruner/wal';
-import { type BackupSpec, DAY, NOW, backupId, backupInfoText, folder, seg } from './fixtures';
+import { type BackupSpec, DAY, NOW, PREFIX, backupId, backupInfoText, folder, seg } from './fixtures';
 
 interface Scenario {
   readonly name: string;
@@ -127,6 +127,7 @@ describe('planBarmanRetention', () => {
       minRedundancy: s.minRedundancy,
       deleteFailedOlderThanDays: s.deleteFailedOlderThanDays,
       graceDays: 7,
+      prefix: PREFIX,
     });
     expect(plan.refused).toBeUndefined();
     const byId = new Map(plan.backups.map((b) => [b.id, b]));
@@ -142,13 +143,38 @@ describe('planBarmanRetention', () => {
     }
   });
 
+  it('the manifest is exactly <prefix>base/<id>/backup.info: a nested backup.info is a data object, deleted first', () => {
+    const old = folder({ endedDaysAgo: 90 });
+    const nested = { key: `${PREFIX}base/${old.id}/a/${old.id}/backup.info`, size: 7 };
+    const withNested = { ...old, objects: [nested, ...old.objects] };
+    const folders = [withNested, folder({ endedDaysAgo: 60 }), folder({ endedDaysAgo: 1 })];
+    const plan = planBarmanRetention({
+      folders,
+      now: NOW,
+      retention: parseRetention('30d'),
+      graceDays: 7,
+      prefix: PREFIX,
+    });
+    expect(plan.deletions[0]).toMatchObject({
+      id: old.id,
+      manifestKey: `${PREFIX}base/${old.id}/backup.info`,
+      dataKeys: [nested.key, `${PREFIX}base/${old.id}/data.tar.gz`],
+    });
+  });
+
   it('refuses the whole target when any backup.info cannot be parsed', () => {
     const folders = [
       folder({ endedDaysAgo: 90 }),
       folder({ endedDaysAgo: 80, infoText: '5b2\r\nstatus=DONE\n' }),
       folder({ endedDaysAgo: 1 }),
     ];
-    const plan = planBarmanRetention({ folders, now: NOW, retention: parseRetention('30d'), graceDays: 7 });
+    const plan = planBarmanRetention({
+      folders,
+      now: NOW,
+      retention: parseRetention('30d'),
+      graceDays: 7,
+      prefix: PREFIX,
+    });
     expect(plan.refused).toMatch(/nothing deleted: base\/\d{8}T\d{6}\/backup\.info: line 1 is not key=value: "5b2"/);
     expect(plan.deletions).toEqual([]);
     expect(plan.backups.every((b) => b.action === 'keep')).toBe(true);
@@ -160,14 +186,26 @@ describe('planBarmanRetention', () => {
       { ...folder({ endedDaysAgo: 90 }), info: { ok: false as const, error: 'cannot read: AccessDenied' } },
       folder({ endedDaysAgo: 1 }),
     ];
-    const plan = planBarmanRetention({ folders, now: NOW, retention: parseRetention('30d'), graceDays: 7 });
+    const plan = planBarmanRetention({
+      folders,
+      now: NOW,
+      retention: parseRetention('30d'),
+      graceDays: 7,
+      prefix: PREFIX,
+    });
     expect(plan.refused).toContain('cannot read: AccessDenied');
     expect(plan.deletions).toEqual([]);
   });
 
   it('refuses when backups of two PostgreSQL systems share the prefix', () => {
     const folders = [folder({ endedDaysAgo: 90, systemid: '111' }), folder({ endedDaysAgo: 1, systemid: '222' })];
-    const plan = planBarmanRetention({ folders, now: NOW, retention: parseRetention('30d'), graceDays: 7 });
+    const plan = planBarmanRetention({
+      folders,
+      now: NOW,
+      retention: parseRetention('30d'),
+      graceDays: 7,
+      prefix: PREFIX,
+    });
     expect(plan.refused).toMatch(/2 different PostgreSQL systems/);
   });
 
@@ -182,7 +220,13 @@ describe('planBarmanRetention', () => {
     it('a renamed folder: an in-window backup whose id sorts first is not deleted', () => {
       const inWindow = renamed(folder({ endedDaysAgo: 1, log: 3 }), '20240101T000000');
       const folders = [inWindow, folder({ endedDaysAgo: 60, log: 1 }), folder({ endedDaysAgo: 40, log: 2 })];
-      const plan = planBarmanRetention({ folders, now: NOW, retention: parseRetention('30d'), graceDays: 7 });
+      const plan = planBarmanRetention({
+        folders,
+        now: NOW,
+        retention: parseRetention('30d'),
+        graceDays: 7,
+        prefix: PREFIX,
+      });
       expect(plan.refused).toMatch(/nothing deleted: DONE backups in id order and in end_time order disagree/);
       expect(plan.refused).toContain('20240101T000000');
       expect(plan.deletions).toEqual([]);
@@ -196,7 +240,13 @@ describe('planBarmanRetention', () => {
       // b's id was written in a zone 2 hours behind: it sorts before a.
       const bId = backupId(new Date(NOW.getTime() - (40 - 1 / 48) * DAY - 600_000 - 2 * 3_600_000));
       const folders = [a, renamed(b, bId), folder({ endedDaysAgo: 1, log: 3 })];
-      const plan = planBarmanRetention({ folders, now: NOW, retention: parseRetention('30d'), graceDays: 7 });
+      const plan = planBarmanRetention({
+        folders,
+        now: NOW,
+        retention: parseRetention('30d'),
+        graceDays: 7,
+        prefix: PREFIX,
+      });
       expect(bId < a.id).toBe(true);
       expect(plan.refused).toMatch(/id order and in end_time order disagree/);
       expect(plan.deletions).toEqual([]);
@@ -205,7 +255,13 @@ describe('planBarmanRetention', () => {
     it('FAILED backups out of order do not refuse the plan', () => {
       const failed = renamed(folder({ endedDaysAgo: 1, status: 'FAILED' }), '20240101T000000');
       const folders = [failed, folder({ endedDaysAgo: 60, log: 1 }), folder({ endedDaysAgo: 40, log: 2 })];
-      const plan = planBarmanRetention({ folders, now: NOW, retention: parseRetention('30d'), graceDays: 7 });
+      const plan = planBarmanRetention({
+        folders,
+        now: NOW,
+        retention: parseRetention('30d'),
+        graceDays: 7,
+        prefix: PREFIX,
+      });
       expect(plan.refused).toBeUndefined();
     });
   });
@@ -216,7 +272,13 @@ describe('planBarmanRetention', () => {
       folder({ endedDaysAgo: 0.1, noInfo: true }),
       folder({ endedDaysAgo: 1 }),
     ];
-    const plan = planBarmanRetention({ folders, now: NOW, retention: parseRetention('30d'), graceDays: 7 });
+    const plan = planBarmanRetention({
+      folders,
+      now: NOW,
+      retention: parseRetention('30d'),
+      graceDays: 7,
+      prefix: PREFIX,
+    });
     expect(plan.warnings).toHaveLength(1);
     expect(plan.warnings[0]).toMatch(
       new RegExp(`base/${folders[0].id}/ has no backup.info .* 10\\.0 days old \\(grace 7 days\\)`),
@@ -230,7 +292,13 @@ describe('planBarmanRetention', () => {
       folder({ endedDaysAgo: 2, status: 'FAILED' }),
       folder({ endedDaysAgo: 1, status: 'FAILED' }),
     ];
-    const plan = planBarmanRetention({ folders, now: NOW, retention: parseRetention('30d'), graceDays: 7 });
+    const plan = planBarmanRetention({
+      folders,
+      now: NOW,
+      retention: parseRetention('30d'),
+      graceDays: 7,
+      prefix: PREFIX,
+    });
     expect(plan.freshness.newestDoneBackupId).toBe(folders[1].id);
     expect(plan.freshness.newestDoneEndTime).toEqual(new Date(NOW.getTime() - 3 * DAY));
     expect(plan.freshness.failedSinceNewestDone).toBe(2);
@@ -243,7 +311,13 @@ describe('planBarmanRetention', () => {
         folder({ endedDaysAgo: 40, log: 2 }),
         folder({ endedDaysAgo: 1, log: 3 }),
       ];
-      const plan = planBarmanRetention({ folders, now: NOW, retention: parseRetention('30d'), graceDays: 7 });
+      const plan = planBarmanRetention({
+        folders,
+        now: NOW,
+        retention: parseRetention('30d'),
+        graceDays: 7,
+        prefix: PREFIX,
+      });
       expect(plan.walPolicy.cutoff).toBe(seg(1, 2, 2));
     });
 
@@ -254,7 +328,13 @@ describe('planBarmanRetention', () => {
         folder({ endedDaysAgo: 40, log: 3 }),
         folder({ endedDaysAgo: 1, log: 4 }),
       ];
-      const plan = planBarmanRetention({ folders, now: NOW, retention: parseRetention('30d'), graceDays: 7 });
+      const plan = planBarmanRetention({
+        folders,
+        now: NOW,
+        retention: parseRetention('30d'),
+        graceDays: 7,
+        prefix: PREFIX,
+      });
       expect(plan.walPolicy.cutoff).toBe(seg(1, 1, 2));
     });
 
@@ -265,7 +345,13 @@ describe('planBarmanRetention', () => {
         folder({ endedDaysAgo: 40, log: 3 }),
         folder({ endedDaysAgo: 1, log: 4 }),
       ];
-      const plan = planBarmanRetention({ folders, now: NOW, retention: parseRetention('30d'), graceDays: 7 });
+      const plan = planBarmanRetention({
+        folders,
+        now: NOW,
+        retention: parseRetention('30d'),
+        graceDays: 7,
+        prefix: PREFIX,
+      });
       expect(plan.walPolicy.cutoff).toBe(seg(1, 3, 2));
       expect(plan.walPolicy.protectedRanges).toEqual([
         { from: seg(1, 1, 2), to: seg(1, 1, 4), backupId: folders[0].id },
@@ -274,7 +360,14 @@ describe('planBarmanRetention', () => {
 
     describe('a keep:standalone backup the window needs keeps its whole WAL chain', () => {
       const plan7d = (folders: ReturnType<typeof folder>[], minRedundancy?: number) =>
-        planBarmanRetention({ folders, now: NOW, retention: parseRetention('7d'), minRedundancy, graceDays: 7 });
+        planBarmanRetention({
+          folders,
+          now: NOW,
+          retention: parseRetention('7d'),
+          minRedundancy,
+          graceDays: 7,
+          prefix: PREFIX,
+        });
 
       it('scenario A: the standalone backup is the window-edge backup: WALs from it to the next backup stay', () => {
         const folders = [
@@ -332,7 +425,13 @@ describe('planBarmanRetention', () => {
 
     it('a run that deletes no backup deletes no WAL, even WALs older than every backup', () => {
       const folders = [folder({ endedDaysAgo: 20, log: 3 }), folder({ endedDaysAgo: 1, log: 4 })];
-      const plan = planBarmanRetention({ folders, now: NOW, retention: parseRetention('30d'), graceDays: 7 });
+      const plan = planBarmanRetention({
+        folders,
+        now: NOW,
+        retention: parseRetention('30d'),
+        graceDays: 7,
+        prefix: PREFIX,
+      });
       expect(plan.deletions).toEqual([]);
       expect(plan.walPolicy.cutoff).toBeUndefined();
       expect(classifyWal(seg(1, 1, 5), plan.walPolicy).action).toBe('keep');
@@ -350,6 +449,7 @@ describe('planBarmanRetention', () => {
         retention: parseRetention('30d'),
         deleteFailedOlderThanDays: 14,
         graceDays: 7,
+        prefix: PREFIX,
       });
       expect(plan.deletions.map((d) => d.id)).toEqual([folders[0].id]);
       expect(plan.walPolicy.cutoff).toBeUndefined();
@@ -361,6 +461,7 @@ describe('planBarmanRetention', () => {
         now: NOW,
         retention: parseRetention('30d'),
         graceDays: 7,
+        prefix: PREFIX,
       });
       expect(plan.walPolicy.cutoff).toBeUndefined();
       expect(plan.walPolicy.noCutoffReason).toMatch(/no retained DONE backup/);
@@ -372,7 +473,13 @@ describe('planBarmanRetention', () => {
         folder({ endedDaysAgo: 40, timeline: 2, log: 6 }),
         folder({ endedDaysAgo: 1, timeline: 3, log: 7 }),
       ];
-      const plan = planBarmanRetention({ folders, now: NOW, retention: parseRetention('30d'), graceDays: 7 });
+      const plan = planBarmanRetention({
+        folders,
+        now: NOW,
+        retention: parseRetention('30d'),
+        graceDays: 7,
+        prefix: PREFIX,
+      });
       expect(plan.walPolicy.cutoff).toBe(seg(2, 6, 2));
       expect(plan.walPolicy.protectedTimelines).toEqual([2, 3]);
     });

@@ -37,7 +37,12 @@ describe('planVeleroRetention', () => {
     ['bad expiration', JSON.stringify({ kind: 'Backup', status: { expiration: 'soon' } }), 'keep', /not a timestamp/],
     ['no manifest', undefined, 'keep', /no velero-backup.json/],
   ])('%s → %s', (_name, text, action, reason) => {
-    const plan = planVeleroRetention({ folders: [veleroFolder('b1', text)], now: NOW, graceDays: 7 });
+    const plan = planVeleroRetention({
+      folders: [veleroFolder('b1', text)],
+      now: NOW,
+      graceDays: 7,
+      prefix: 'velero/',
+    });
     expect(plan.backups[0].action).toBe(action);
     expect(plan.backups[0].reason).toMatch(reason);
     expect(plan.deletions.length).toBe(action === 'delete' ? 1 : 0);
@@ -61,7 +66,12 @@ describe('planVeleroRetention', () => {
       ok: false,
       error: expect.stringMatching(/status\.expiration .* is not a timestamp \(RFC 3339 with Z or a UTC offset\)/),
     });
-    const plan = planVeleroRetention({ folders: [veleroFolder('b1', text)], now: NOW, graceDays: 7 });
+    const plan = planVeleroRetention({
+      folders: [veleroFolder('b1', text)],
+      now: NOW,
+      graceDays: 7,
+      prefix: 'velero/',
+    });
     expect(plan.backups[0].action).toBe('keep');
     expect(plan.backups[0].reason).toMatch(/unreadable: status\.expiration/);
     expect(plan.deletions).toEqual([]);
@@ -77,7 +87,12 @@ describe('planVeleroRetention', () => {
   });
 
   it('deletes data objects first and velero-backup.json last', () => {
-    const plan = planVeleroRetention({ folders: [veleroFolder('old', manifest(daysAgo(30)))], now: NOW, graceDays: 7 });
+    const plan = planVeleroRetention({
+      folders: [veleroFolder('old', manifest(daysAgo(30)))],
+      now: NOW,
+      graceDays: 7,
+      prefix: 'velero/',
+    });
     expect(plan.deletions).toEqual([
       {
         id: 'old',
@@ -88,11 +103,27 @@ describe('planVeleroRetention', () => {
     ]);
   });
 
+  it('the manifest is exactly <prefix>backups/<name>/velero-backup.json: a nested one is a data object', () => {
+    const f = veleroFolder('old', manifest(daysAgo(30)));
+    const nested = { key: 'velero/backups/old/restic/old/velero-backup.json', size: 5 };
+    const plan = planVeleroRetention({
+      folders: [{ ...f, objects: [nested, ...f.objects] }],
+      now: NOW,
+      graceDays: 7,
+      prefix: 'velero/',
+    });
+    expect(plan.deletions[0]).toMatchObject({
+      manifestKey: 'velero/backups/old/velero-backup.json',
+      dataKeys: [nested.key, 'velero/backups/old/old.tar.gz', 'velero/backups/old/old-logs.gz'],
+    });
+  });
+
   it('one bad manifest does not stop the others', () => {
     const plan = planVeleroRetention({
       folders: [veleroFolder('a', 'garbage'), veleroFolder('b', manifest(daysAgo(30)))],
       now: NOW,
       graceDays: 7,
+      prefix: 'velero/',
     });
     expect(plan.backups.map((b) => b.action)).toEqual(['keep', 'delete']);
     expect(plan.warnings).toHaveLength(1);
