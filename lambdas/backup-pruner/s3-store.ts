@@ -355,8 +355,20 @@ export class S3ObjectStore implements ObjectStore {
         this.requests.delete++;
         out = await this.client.send(command());
       }
+      // Quiet mode reports only failures: every key not named is counted deleted. An error we cannot tie to exactly
+      // one key (and version) of the request would make us count a failed key as deleted, so it fails the batch.
+      const sent = new Set(batch.map(idOf));
+      const unmatched = (out.Errors ?? []).find(
+        (e) => e.Key === undefined || !sent.has(idOf({ Key: e.Key, VersionId: e.VersionId })),
+      );
+      if (unmatched) {
+        const named = unmatched.Key === undefined ? 'no key' : `key ${JSON.stringify(unmatched.Key)}`;
+        const version = unmatched.VersionId === undefined ? '' : ` version ${JSON.stringify(unmatched.VersionId)}`;
+        const message = `DeleteObjects reported an error (${unmatched.Code ?? 'Unknown'}) for ${named}${version} that matches no key of the request; the whole batch is counted as failed`;
+        return batch.map((o) => ({ key: o.Key as string, versionId: o.VersionId, code: 'UnmatchedError', message }));
+      }
       return (out.Errors ?? []).map((e) => ({
-        key: e.Key ?? '(unknown key)',
+        key: e.Key as string,
         versionId: e.VersionId,
         code: e.Code ?? 'Unknown',
         message: describeKeyError(e.Code, e.Message, e.VersionId !== undefined),

@@ -1,10 +1,11 @@
 import { z } from 'zod';
+import { RETENTION_PATTERN } from '../../lambdas/backup-pruner/retention';
 import { awsRegion, functionOverrides, resourceName, scheduleExpression } from './common';
 
-/** CNPG retention syntax: a number and d (days), w (weeks) or m (months). */
+/** CNPG retention syntax: a number and d (days), w (weeks) or m (months); the runtime parser's own pattern. */
 export const retentionPolicy = z
   .string()
-  .regex(/^[1-9]\d*[dwm]$/, 'must be like "30d", "4w" or "3m" (a positive number and d, w or m)');
+  .regex(RETENTION_PATTERN, 'must be like "30d", "4w" or "3m" (a positive number of at most 5 digits and d, w or m)');
 
 export const backupTarget = z
   .strictObject({

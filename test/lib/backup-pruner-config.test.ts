@@ -1,3 +1,4 @@
+import { RetentionSyntaxError, parseRetention } from '../../lambdas/backup-pruner/retention';
 import { ConfigError, parseConfig } from '../../lib/config';
 
 const example = () => JSON.parse(JSON.stringify(require('../../config/example.json'))) as Record<string, any>;
@@ -83,5 +84,20 @@ describe('backup-pruner config: the prefix layout needs a folder', () => {
 
   it('still accepts prefix "" for velero (backups/ at the bucket root)', () => {
     expect(() => parseConfig(withTargets(target('v', 'bkt', '', 'velero')))).not.toThrow();
+  });
+});
+
+describe('backup-pruner config: retention is what the runtime parses', () => {
+  it.each(['123456d', '1000000m'])('rejects %s at synth (parseRetention cannot read it), naming the field', (text) => {
+    expect(() => parseRetention(text)).toThrow(RetentionSyntaxError);
+    const issue = issuesOf(withTargets(target('a', 'bkt', 'pg/a/', 'barman', { retention: text }))).find(
+      (i) => i.path === 'jobs.backupPruner.targets[0].retention',
+    );
+    expect(issue?.message).toMatch(/must be like "30d"/);
+  });
+
+  it.each(['1d', '30d', '4w', '3m', '99999m'])('accepts %s, which the runtime parses', (text) => {
+    expect(() => parseConfig(withTargets(target('a', 'bkt', 'pg/a/', 'barman', { retention: text })))).not.toThrow();
+    expect(parseRetention(text).text).toBe(text);
   });
 });

@@ -515,6 +515,12 @@ describe('parseBackupInfo', () => {
     ],
     ['timestamp without offset', 'status=FAILED\nend_time=2025-01-01 00:00:00\n', /not a timestamp with a UTC offset/],
     ['impossible date', 'status=FAILED\nend_time=2025-02-31 00:00:00+00:00\n', /not a timestamp/],
+    ['hour 25', 'status=FAILED\nend_time=2025-01-01 25:00:00+00:00\n', /not a timestamp/],
+    ['minute and second 61', 'status=FAILED\nend_time=2025-01-01 23:61:61+00:00\n', /not a timestamp/],
+    ['offset +99:99', 'status=FAILED\nend_time=2025-01-01 00:00:00+99:99\n', /not a timestamp/],
+    ['offset +24:00', 'status=FAILED\nend_time=2025-01-01 00:00:00+24:00\n', /not a timestamp/],
+    ['offset minutes 60', 'status=FAILED\nend_time=2025-01-01 00:00:00-0060\n', /not a timestamp/],
+    ['month 13', 'status=FAILED\nbegin_time=2025-13-01 00:00:00+00:00\n', /begin_time .* not a timestamp/],
     ['duplicate field', 'status=DONE\nstatus=FAILED\n', /appears twice/],
     ['binary', 'status=DONE\u0000\n', /NUL/],
   ])('rejects %s', (_name, text, error) => {

@@ -93,6 +93,41 @@ describe('S3ObjectStore.deleteKeys', () => {
     expect(out.errors.map((e) => [e.key, e.code])).toEqual([['k00001', 'InternalError']]);
   });
 
+  it.each([
+    ['without a Key', { Code: 'AccessDenied' }],
+    ['naming a key that was not sent', { Key: 'other', Code: 'AccessDenied' }],
+    ['with a VersionId the request did not have', { Key: 'k00001', VersionId: 'v9', Code: 'AccessDenied' }],
+  ])('a per-key error %s fails the whole batch (no key counted deleted)', async (_name, error) => {
+    s3.on(DeleteObjectsCommand).resolves({ Errors: [error] });
+    const out = await store().deleteKeys(keys(3));
+    expect(out.deleted).toBe(0);
+    expect(out.deletedKeys.size).toBe(0);
+    expect(out.errors.map((e) => [e.key, e.code])).toEqual([
+      ['k00000', 'UnmatchedError'],
+      ['k00001', 'UnmatchedError'],
+      ['k00002', 'UnmatchedError'],
+    ]);
+    expect(out.errors[0].message).toMatch(/matches no key of the request; the whole batch is counted as failed/);
+  });
+
+  it('a version error with an unmatched VersionId fails the whole purge batch', async () => {
+    s3.on(ListObjectVersionsCommand).resolves({
+      Versions: [
+        { Key: 'p/a', VersionId: 'a1' },
+        { Key: 'p/a', VersionId: 'a2' },
+      ],
+      IsTruncated: false,
+    });
+    // The store names the key but not the version (or another one): which version failed is unknown.
+    s3.on(DeleteObjectsCommand).resolves({ Errors: [{ Key: 'p/a', Code: 'AccessDenied' }] });
+    const out = await store().purgeVersions('p/', () => true);
+    expect(out.deleted).toBe(0);
+    expect(out.errors.map((e) => [e.versionId, e.code])).toEqual([
+      ['a1', 'UnmatchedError'],
+      ['a2', 'UnmatchedError'],
+    ]);
+  });
+
   it('a whole-request failure fails every key of that batch only', async () => {
     s3.on(DeleteObjectsCommand)
       .rejectsOnce(new S3ServiceException({ name: 'AccessDenied', $fault: 'client', $metadata: {}, message: 'denied' }))
