@@ -72,7 +72,7 @@ export function registerBackupPrunerCommand(
     .requiredOption('--bucket <bucket>', 'bucket name')
     .requiredOption(
       '--prefix <prefix>',
-      'key prefix: the barman server folder "<destinationPath>/<serverName>/", the Velero prefix, or a dump folder ("" for the bucket root)',
+      'key prefix: the barman server folder "<destinationPath>/<serverName>/", the Velero prefix ("" for the bucket root), or a dump folder (never "")',
     )
     .addOption(
       new Option('--layout <layout>', 'what lives under the prefix')
@@ -81,7 +81,11 @@ export function registerBackupPrunerCommand(
     )
     .option('--retention <period>', 'recovery window / age limit like 30d, 4w, 3m (barman and prefix)')
     .option('--min-redundancy <n>', 'barman: keep at least the newest N DONE backups', integer('--min-redundancy'))
-    .option('--keep-last <n>', 'prefix: always keep the newest N objects (default 3)', integer('--keep-last'))
+    .option(
+      '--keep-last <n>',
+      'prefix: always keep the newest N dumps (a dump is one sub-folder, or one object directly under the prefix; default 3)',
+      integer('--keep-last'),
+    )
     .option(
       '--grace-days <n>',
       'velero: days after expiry before deleting; barman: days before a folder without backup.info is reported (default 7)',
@@ -102,10 +106,21 @@ export function registerBackupPrunerCommand(
       integer('--max-deletes'),
       10_000,
     )
-    .option('--now <iso-time>', 'plan as if it were this time (what-if); defaults to the current time')
+    .option(
+      '--now <iso-time>',
+      'dry run only: plan as if it were this time (what-if); refused with --execute; defaults to the current time',
+    )
     .option('--execute', 'delete for real (without it this is a dry run)')
     .option('--json', 'print one JSON object instead of a table')
     .action(async (options: BackupPrunerOptions) => {
+      if (options.now !== undefined && options.execute) {
+        // A made-up clock may only plan: deleting against it (e.g. --now 2099-01-01) would delete real backups.
+        err.write(
+          'backup-pruner: --now cannot be used with --execute (--now is for what-if dry runs; --execute deletes against the real clock)\n',
+        );
+        process.exitCode = 2;
+        return;
+      }
       const parsed = backupTarget.safeParse({
         name: 'cli',
         bucket: options.bucket,

@@ -21,6 +21,8 @@ export interface BackupInfo {
 export type BackupInfoParse =
   { readonly ok: true; readonly info: BackupInfo } | { readonly ok: false; readonly error: string };
 
+import { dateFromFields, offsetMinutesOf } from './timestamp';
+
 const WAL_SEGMENT = /^[0-9A-F]{24}$/;
 const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?\s*(Z|[+-]\d{2}(?::?\d{2})?)$/;
 
@@ -32,19 +34,19 @@ export function parseBarmanTimestamp(text: string): Date | undefined {
   const m = TIMESTAMP.exec(text.trim());
   if (!m) return undefined;
   const [, y, mo, d, h, mi, s, frac, zone] = m;
-  const ms = frac ? Number(frac.slice(0, 3).padEnd(3, '0')) : 0;
-  let offsetMinutes = 0;
-  if (zone !== 'Z') {
-    const sign = zone.startsWith('-') ? -1 : 1;
-    const digits = zone.slice(1).replace(':', '');
-    offsetMinutes = sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2, 4) || '0'));
-  }
-  const utc = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s), ms);
-  const date = new Date(utc - offsetMinutes * 60_000);
-  // Reject impossible dates (2025-02-31) that Date.UTC would roll over.
-  const check = new Date(Date.UTC(Number(y), Number(mo) - 1, Number(d)));
-  if (check.getUTCMonth() !== Number(mo) - 1 || check.getUTCDate() !== Number(d)) return undefined;
-  return Number.isNaN(date.getTime()) ? undefined : date;
+  const offsetMinutes = offsetMinutesOf(zone);
+  if (offsetMinutes === undefined) return undefined;
+  // Out-of-range fields (2025-02-31, 25:61:61, +99:99) are refused, never rolled over.
+  return dateFromFields({
+    year: Number(y),
+    month: Number(mo),
+    day: Number(d),
+    hour: Number(h),
+    minute: Number(mi),
+    second: Number(s),
+    millisecond: frac ? Number(frac.slice(0, 3).padEnd(3, '0')) : 0,
+    offsetMinutes,
+  });
 }
 
 /** Splits the text into fields; returns an error naming the first bad line. */

@@ -14,6 +14,8 @@ export interface BarmanBackupFolder {
 }
 
 export interface BarmanRetentionInput {
+  /** The barman server folder (`<destinationPath>/<serverName>/`): the manifest is exactly `<prefix>base/<id>/backup.info`. */
+  readonly prefix: string;
   readonly folders: readonly BarmanBackupFolder[];
   readonly now: Date;
   readonly retention: RetentionPeriod;
@@ -61,9 +63,11 @@ const NO_WAL_DELETION = (reason: string): WalPolicy => ({
  * - non-DONE backups are never deleted by the window (FAILED ones only by the opt-in age rule);
  * - base/<id>/ without backup.info is never deleted (in progress or broken) and is reported after the grace period;
  * - keep annotations are honoured;
- * - any unreadable or unparseable backup.info, or backups of different PostgreSQL systems under one prefix,
- *   refuses the whole plan: nothing is deleted, and the reason says why.
- * Also derives the WAL policy: WALs before the begin_wal of the oldest retained backup may go.
+ * - any unreadable or unparseable backup.info, backups of different PostgreSQL systems under one prefix, or DONE
+ *   backups whose id order disagrees with their end_time order refuses the whole plan: nothing is deleted, and the
+ *   reason says why.
+ * Also derives the WAL policy (see deriveWalPolicy): when a DONE backup is deleted, WALs before the begin_wal of the
+ * oldest backup whose WAL chain must stay whole may go.
  */
 export function planBarmanRetention(input: BarmanRetentionInput): BarmanRetentionPlan {
   const por = new Date(input.now.getTime() - input.retention.ms);
@@ -83,6 +87,24 @@ export function planBarmanRetention(input: BarmanRetentionInput): BarmanRetentio
     problems.push(
       `backup.info files name ${systemIds.size} different PostgreSQL systems (${[...systemIds].join(', ')}); this prefix mixes clusters`,
     );
+  }
+
+  if (problems.length === 0) {
+    // barman orders backups by id; a renamed folder or a time-zone change can make that disagree with end_time, and
+    // then "newest" and "window edge" would be the wrong backups. Refuse rather than guess which order is right.
+    const doneById = folders.filter((f) => infoOf.get(f.id)?.status === 'DONE');
+    for (let i = 1; i < doneById.length; i++) {
+      const prev = doneById[i - 1];
+      const cur = doneById[i];
+      const prevEnd = infoOf.get(prev.id)?.endTime as Date;
+      const curEnd = infoOf.get(cur.id)?.endTime as Date;
+      if (curEnd < prevEnd) {
+        problems.push(
+          `DONE backups in id order and in end_time order disagree: ${prev.id} ended ${prevEnd.toISOString()}, after ${cur.id} (ended ${curEnd.toISOString()}); a renamed folder or a time-zone change? Fix the catalog or prune by hand`,
+        );
+        break;
+      }
+    }
   }
 
   const freshness = computeFreshness(folders, infoOf);
@@ -113,8 +135,10 @@ export function planBarmanRetention(input: BarmanRetentionInput): BarmanRetentio
     };
   }
 
-  // DONE backups, newest first (barman orders backups by id).
+  // DONE backups, newest first (barman orders backups by id; checked above to agree with end_time order).
   const done = folders.filter((f) => infoOf.get(f.id)?.status === 'DONE').reverse();
+  // Backups the recovery window (or minRedundancy) needs, whatever their keep annotation: their WAL chain stays whole.
+  const needed = new Set<string>();
   let found = false;
   let valid = 0;
   for (const [index, folder] of done.entries()) {
@@ -123,6 +147,7 @@ export function planBarmanRetention(input: BarmanRetentionInput): BarmanRetentio
     const keep = folder.keep ? `keep annotation (${folder.keep})` : undefined;
     if (!found) {
       valid++;
+      needed.add(folder.id);
       if (endTime < por) {
         found = true;
         decisions.set(
@@ -149,6 +174,7 @@ export function planBarmanRetention(input: BarmanRetentionInput): BarmanRetentio
     }
     if (valid < minRedundancy) {
       valid++;
+      needed.add(folder.id);
       decisions.set(
         folder.id,
         describe(folder, 'keep', keep ?? `minRedundancy: keeps the newest ${minRedundancy} DONE backups`),
@@ -208,7 +234,8 @@ export function planBarmanRetention(input: BarmanRetentionInput): BarmanRetentio
   const deletions: BackupDeletion[] = folders
     .filter((f) => decisions.get(f.id)?.action === 'delete')
     .map((f) => {
-      const manifest = f.objects.find((o) => o.key.endsWith(`/${f.id}/${BACKUP_INFO_FILE}`));
+      const manifestKey = `${input.prefix}base/${f.id}/${BACKUP_INFO_FILE}`;
+      const manifest = f.objects.find((o) => o.key === manifestKey);
       return {
         id: f.id,
         dataKeys: f.objects.filter((o) => o !== manifest).map((o) => o.key),
@@ -221,33 +248,51 @@ export function planBarmanRetention(input: BarmanRetentionInput): BarmanRetentio
     pointOfRecoverability: por,
     backups,
     deletions,
-    walPolicy: deriveWalPolicy(folders, infoOf, decisions),
+    walPolicy: deriveWalPolicy(folders, infoOf, decisions, needed),
     warnings,
     freshness,
   };
 }
 
-/** The WAL cutoff: begin_wal of the oldest retained backup whose WAL chain must stay whole. */
+/**
+ * The WAL cutoff: begin_wal of the oldest retained backup whose WAL chain must stay whole.
+ * - The chain is every backup the window needs (inside it, the window-edge backup, the minRedundancy ones: `needed`)
+ *   whatever its keep annotation, plus every other retained DONE/WAITING_FOR_WALS backup except those kept SOLELY by a
+ *   `keep:standalone` annotation; those only keep their own begin_wal..end_wal range.
+ * - WALs are deleted only in a run that deletes at least one DONE backup, as barman-cloud-backup-delete removes WALs
+ *   only together with a deleted backup. A run that deletes no backup deletes no WAL.
+ */
 function deriveWalPolicy(
   folders: readonly BarmanBackupFolder[],
   infoOf: ReadonlyMap<string, BackupInfo>,
   decisions: ReadonlyMap<string, BackupDecision>,
+  needed: ReadonlySet<string>,
 ): WalPolicy {
   const retained = folders.filter((f) => {
     const status = infoOf.get(f.id)?.status;
     return decisions.get(f.id)?.action === 'keep' && (status === 'DONE' || status === 'WAITING_FOR_WALS');
   });
   if (retained.length === 0) return NO_WAL_DELETION('no retained DONE backup: no WAL is deleted');
+  const deletesDone = folders.some(
+    (f) => decisions.get(f.id)?.action === 'delete' && infoOf.get(f.id)?.status === 'DONE',
+  );
+  if (!deletesDone) {
+    return NO_WAL_DELETION(
+      'no DONE backup is deleted in this run: WALs are only deleted together with a backup (as barman-cloud-backup-delete does)',
+    );
+  }
   const missing = retained.find((f) => !infoOf.get(f.id)?.beginWal);
   if (missing) return NO_WAL_DELETION(`retained backup ${missing.id} has no begin_wal: no WAL is deleted`);
 
   const beginOf = (f: BarmanBackupFolder) => infoOf.get(f.id)?.beginWal as string;
-  const chain = retained.filter((f) => f.keep !== 'standalone');
-  const anchor = (chain.length > 0 ? chain : retained).reduce((a, b) => (beginOf(b) < beginOf(a) ? b : a));
+  const standaloneOnly = (f: BarmanBackupFolder) => f.keep === 'standalone' && !needed.has(f.id);
+  const chain = retained.filter((f) => !standaloneOnly(f));
+  if (chain.length === 0) return NO_WAL_DELETION('only keep:standalone backups are retained: no WAL is deleted');
+  const anchor = chain.reduce((a, b) => (beginOf(b) < beginOf(a) ? b : a));
   const cutoff = beginOf(anchor);
 
   const protectedRanges: WalRange[] = retained
-    .filter((f) => f.keep === 'standalone' && beginOf(f) < cutoff)
+    .filter((f) => standaloneOnly(f) && beginOf(f) < cutoff)
     .map((f) => ({ from: beginOf(f), to: infoOf.get(f.id)?.endWal ?? beginOf(f), backupId: f.id }));
   const timelines = new Set<number>();
   for (const f of retained) {

@@ -6,7 +6,9 @@ import { PrefixPlanner } from './prefix-plan';
 import { parseRetention, windowStart } from './retention';
 import type { DeleteError, ObjectStore } from './s3-store';
 import { VELERO_MANIFEST_FILE, parseVeleroManifest, planVeleroRetention, type VeleroBackupFolder } from './velero-plan';
-import { WalTallier } from './wal';
+import { WalTallier, parseWalName } from './wal';
+
+const WAL_HASH_DIR = /^[0-9A-F]{16}$/;
 
 /** The parts of a target's config the pruner needs (the CLI builds one from its flags). */
 export type PrunerTarget = Pick<
@@ -103,6 +105,7 @@ async function planBarmanTarget(store: ObjectStore, target: PrunerTarget, option
       return { id, objects, info, keep };
     });
     const result = planBarmanRetention({
+      prefix: root,
       folders: built,
       now: options.now,
       retention,
@@ -143,9 +146,14 @@ async function planBarmanTarget(store: ObjectStore, target: PrunerTarget, option
         const slash = path.lastIndexOf('/');
         const dir = slash < 0 ? '' : path.slice(0, slash);
         const file = path.slice(slash + 1);
-        // barman-cloud keeps a segment under its hash dir (timeline+log) and history files directly under wals/.
-        const placed = dir === '' ? file.includes('.history') : file.startsWith(dir) && dir.length === 16;
-        (tallier as WalTallier).add(object.key, placed ? file : path, object.size, object.lastModified);
+        // barman-cloud keeps a segment under its hash dir (timeline+log: 16 hex digits) and history files directly
+        // under wals/. Anything elsewhere (a WAL name directly under wals/, a nested or misnamed folder) is
+        // unrecognised and left alone.
+        const placed =
+          dir === ''
+            ? parseWalName(file)?.kind === 'history'
+            : WAL_HASH_DIR.test(dir) && file.startsWith(dir) && parseWalName(file)?.kind !== 'history';
+        (tallier as WalTallier).add(object.key, placed ? file : undefined, object.size, object.lastModified);
       } else {
         ignored++;
       }
@@ -220,7 +228,12 @@ async function planVeleroTarget(store: ObjectStore, target: PrunerTarget, option
       }
     },
   );
-  const plan = planVeleroRetention({ folders: built, now: options.now, graceDays: target.graceDays });
+  const plan = planVeleroRetention({
+    prefix: target.prefix,
+    folders: built,
+    now: options.now,
+    graceDays: target.graceDays,
+  });
   return {
     ...baseInfo,
     backups: plan.backups,
@@ -236,12 +249,24 @@ async function planVeleroTarget(store: ObjectStore, target: PrunerTarget, option
 
 async function planPrefixTarget(store: ObjectStore, target: PrunerTarget, options: PlanOptions): Promise<TargetPlan> {
   const retention = parseRetention(target.retention ?? '');
-  const planner = new PrefixPlanner(windowStart(options.now, retention), target.keepLast, options.maxKeys);
+  const planner = new PrefixPlanner(
+    target.prefix,
+    windowStart(options.now, retention),
+    target.keepLast,
+    options.maxKeys,
+  );
   for await (const page of store.listPages(target.prefix)) {
     checkStop(options, 'the listing');
     for (const object of page) planner.add(object);
   }
   const r = planner.result(retention.text);
+  if (r.refused) {
+    return refusedPlan(
+      { target: target.name, layout: target.layout, bucket: target.bucket, prefix: target.prefix },
+      r.refused,
+      { objectsListed: r.total },
+    );
+  }
   return {
     target: target.name,
     layout: target.layout,
@@ -256,7 +281,7 @@ async function planPrefixTarget(store: ObjectStore, target: PrunerTarget, option
     objectsListed: r.total,
     warnings:
       r.keptInsideRetention > r.backups.length
-        ? [`${r.keptInsideRetention} objects inside the retention (not all listed)`]
+        ? [`${r.keptInsideRetention} dumps inside the retention (not all listed)`]
         : [],
   };
 }
@@ -276,6 +301,11 @@ export interface ExecutionResult {
 
 export interface ExecuteOptions {
   readonly shouldStop?: () => boolean;
+  /**
+   * How many noncurrent versions and delete markers this target may purge: what is left of maxDeletesPerRun after
+   * the run's planned deletions and earlier targets' purges. A purge above it deletes no version (as the cap does).
+   */
+  readonly maxVersions?: number;
 }
 
 /**
@@ -315,6 +345,7 @@ export async function executeTargetPlan(
   // Phase 1: data objects of every backup to delete.
   const dataKeys = plan.backupDeletions.flatMap((d) => d.dataKeys);
   const data = await store.deleteKeys(dataKeys, shouldStop);
+  const stoppedIn = (o: { notAttempted: number; stopped?: boolean }) => o.notAttempted > 0 || o.stopped === true;
   deleted += data.deleted;
   errors.push(...data.errors);
   const complete: BackupDeletion[] = [];
@@ -323,8 +354,7 @@ export async function executeTargetPlan(
     if (d.dataKeys.every((k) => data.deletedKeys.has(k))) complete.push(d);
     else incompleteIds.push(d.id);
   }
-  if (data.notAttempted > 0)
-    return stop('data', data.notAttempted + complete.length + plan.looseKeys.length, incompleteIds);
+  if (stoppedIn(data)) return stop('data', data.notAttempted + complete.length + plan.looseKeys.length, incompleteIds);
 
   // Phase 2: manifests, only of backups whose data is entirely gone.
   const manifests = complete.flatMap((d) => (d.manifestKey ? [d.manifestKey] : []));
@@ -335,7 +365,7 @@ export async function executeTargetPlan(
     if (!d.manifestKey || man.deletedKeys.has(d.manifestKey)) bytesFreed += d.bytes;
     else incompleteIds.push(d.id);
   }
-  if (man.notAttempted > 0) return stop('manifests', man.notAttempted + plan.looseKeys.length, incompleteIds);
+  if (stoppedIn(man)) return stop('manifests', man.notAttempted + plan.looseKeys.length, incompleteIds);
 
   // Phase 3: loose keys (WALs the deleted backups alone needed, or plain objects).
   let looseDeleted = new Set<string>();
@@ -352,32 +382,39 @@ export async function executeTargetPlan(
       // Bytes per loose key are not held (they may be millions); count the planned bytes when all went.
       if (loose.errors.length === 0 && loose.notAttempted === 0)
         bytesFreed += plan.bytesToFree - plan.backupDeletions.reduce((n, d) => n + d.bytes, 0);
-      if (loose.notAttempted > 0) return stop('loose', loose.notAttempted, incompleteIds);
+      if (stoppedIn(loose)) return stop('loose', loose.notAttempted, incompleteIds);
     }
   }
 
   // Phase 4 (opt-in): noncurrent versions and delete markers of exactly the keys pruned in this run.
+  // Versions count against maxDeletesPerRun: a purge that would go above what is left of it deletes no version.
   if (target.purgeVersions) {
-    const purged: DeleteError[] = [];
+    const budget = options.maxVersions ?? Number.POSITIVE_INFINITY;
     const gone = new Set(complete.filter((d) => !incompleteIds.includes(d.id)).map((d) => d.id));
+    const purges: { prefix: string; select: (k: string) => boolean }[] = [];
     for (const d of plan.backupDeletions) {
       if (!gone.has(d.id)) continue;
       const folder = (d.manifestKey ?? d.dataKeys[0]).replace(/[^/]+$/, '');
       if (!folder.startsWith(plan.prefix) || folder.length <= plan.prefix.length) continue;
       const keys = new Set([...d.dataKeys, ...(d.manifestKey ? [d.manifestKey] : [])]);
-      const out = await store.purgeVersions(folder, (k) => keys.has(k), shouldStop);
-      versionsDeleted += out.deleted;
-      purged.push(...out.errors);
-      if (out.notAttempted > 0) return stop('versions', out.notAttempted, incompleteIds);
+      purges.push({ prefix: folder, select: (k) => keys.has(k) });
     }
     if (looseDeleted.size > 0) {
       const prefix = plan.layout === 'barman' ? `${plan.prefix}wals/` : plan.prefix;
-      const out = await store.purgeVersions(prefix, (k) => looseDeleted.has(k), shouldStop);
-      versionsDeleted += out.deleted;
-      purged.push(...out.errors);
-      if (out.notAttempted > 0) return stop('versions', out.notAttempted, incompleteIds);
+      purges.push({ prefix, select: (k) => looseDeleted.has(k) });
     }
-    errors.push(...purged);
+    for (const purge of purges) {
+      const out = await store.purgeVersions(purge.prefix, purge.select, shouldStop, budget - versionsDeleted);
+      versionsDeleted += out.deleted;
+      errors.push(...out.errors);
+      if (out.overCap) {
+        skipped.push(
+          `versions not purged under ${purge.prefix} and after it: ${out.overCap.found} or more noncurrent version(s)/delete marker(s) would take the run above maxDeletesPerRun (${out.overCap.cap} left for versions); the next run continues`,
+        );
+        break;
+      }
+      if (stoppedIn(out)) return stop('versions', out.notAttempted, incompleteIds);
+    }
   }
   return { deleted, bytesFreed, errors, incompleteBackups: incompleteIds, skipped, versionsDeleted };
 }

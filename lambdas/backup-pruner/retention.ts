@@ -20,8 +20,14 @@ export class RetentionSyntaxError extends Error {
   }
 }
 
+/**
+ * The one definition of the retention syntax: the config schema validates with it, so synth rejects exactly what
+ * parseRetention cannot parse (at most 5 digits: 99999m is already ~8,400 years).
+ */
+export const RETENTION_PATTERN = /^([1-9]\d{0,4})([dwm])$/;
+
 export function parseRetention(text: string): RetentionPeriod {
-  const match = /^([1-9]\d{0,4})([dwm])$/.exec(text);
+  const match = RETENTION_PATTERN.exec(text);
   if (!match) throw new RetentionSyntaxError(text);
   const value = Number(match[1]);
   const unit = match[2] as RetentionPeriod['unit'];

@@ -78,6 +78,7 @@ export async function runPruner(options: RunOptions): Promise<RunReport> {
     totalPlanned > options.maxDeletesPerRun ? { planned: totalPlanned, cap: options.maxDeletesPerRun } : undefined;
 
   const reports: TargetReport[] = [];
+  let versionsPurged = 0;
   for (const { target, store, plan } of planned) {
     let outcome: ExecutionResult | undefined;
     let refused = plan.refused;
@@ -89,7 +90,12 @@ export async function runPruner(options: RunOptions): Promise<RunReport> {
       if (shouldStop()) {
         resume = 'not executed: time ran out before this target; the next run re-plans and deletes';
       } else {
-        outcome = await executeTargetPlan(store, plan, target, { shouldStop });
+        outcome = await executeTargetPlan(store, plan, target, {
+          shouldStop,
+          // Versions purged count against the same cap as the planned deletions.
+          maxVersions: Math.max(0, options.maxDeletesPerRun - totalPlanned - versionsPurged),
+        });
+        versionsPurged += outcome.versionsDeleted;
         if (outcome.stoppedAt) {
           resume = `stopped for time during the ${outcome.stoppedAt.phase} phase with ${outcome.stoppedAt.notAttempted} object(s) not attempted; deletions are idempotent and ordered, so the next run re-plans and resumes from there`;
         }

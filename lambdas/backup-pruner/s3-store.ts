@@ -39,6 +39,13 @@ export interface DeleteOutcome {
   readonly errors: readonly DeleteError[];
   /** Set when the run stopped before sending every batch (Lambda time); these keys were not attempted. */
   readonly notAttempted: number;
+  /**
+   * True when the run stopped for time before finishing (between batches, before a per-key retry, or while listing
+   * versions); notAttempted may then be 0 when what was left is unknown (versions not listed yet).
+   */
+  readonly stopped?: boolean;
+  /** purgeVersions only: set when more versions were found than `maxVersions`; nothing was deleted. */
+  readonly overCap?: { readonly found: number; readonly cap: number };
 }
 
 export interface RequestCounts {
@@ -60,8 +67,16 @@ export interface ObjectStore {
   listPages(prefix: string): AsyncIterable<StoredObject[]>;
   getText(key: string): Promise<string>;
   deleteKeys(keys: readonly string[], shouldStop?: () => boolean): Promise<DeleteOutcome>;
-  /** Deletes every version and delete marker under `prefix` whose key passes `select` (versioned buckets). */
-  purgeVersions(prefix: string, select: (key: string) => boolean, shouldStop?: () => boolean): Promise<DeleteOutcome>;
+  /**
+   * Deletes every version and delete marker under `prefix` whose key passes `select` (versioned buckets). Lists them
+   * all first; when more than `maxVersions` are found it deletes none and reports `overCap`.
+   */
+  purgeVersions(
+    prefix: string,
+    select: (key: string) => boolean,
+    shouldStop?: () => boolean,
+    maxVersions?: number,
+  ): Promise<DeleteOutcome>;
 }
 
 export interface S3ObjectStoreOptions {
@@ -234,23 +249,18 @@ export class S3ObjectStore implements ObjectStore {
     prefix: string,
     select: (key: string) => boolean,
     shouldStop: () => boolean = () => false,
+    maxVersions: number = Number.POSITIVE_INFINITY,
   ): Promise<DeleteOutcome> {
-    const total = { deleted: 0, deletedKeys: new Set<string>(), errors: [] as DeleteError[], notAttempted: 0 };
-    let pending: ObjectIdentifier[] = [];
-    const flush = async () => {
-      const outcome = await this.deleteIdentifiers(pending, shouldStop);
-      pending = [];
-      total.deleted += outcome.deleted;
-      total.errors.push(...outcome.errors);
-      total.notAttempted += outcome.notAttempted;
-      outcome.deletedKeys.forEach((k) => total.deletedKeys.add(k));
-    };
+    const nothing = { deleted: 0, deletedKeys: new Set<string>(), errors: [] as DeleteError[] };
+    // List first (the count decides whether the run's cap allows the purge at all), then delete.
+    const selected: ObjectIdentifier[] = [];
     for await (const versions of this.listVersionPages(prefix)) {
-      for (const v of versions) if (select(v.key)) pending.push({ Key: v.key, VersionId: v.versionId });
-      if (pending.length >= MAX_DELETE_BATCH) await flush();
+      for (const v of versions) if (select(v.key)) selected.push({ Key: v.key, VersionId: v.versionId });
+      if (selected.length > maxVersions)
+        return { ...nothing, notAttempted: 0, overCap: { found: selected.length, cap: maxVersions } };
+      if (shouldStop()) return { ...nothing, notAttempted: selected.length, stopped: true };
     }
-    if (pending.length > 0) await flush();
-    return total;
+    return this.deleteIdentifiers(selected, shouldStop);
   }
 
   async *listVersionPages(prefix: string): AsyncIterable<VersionEntry[]> {
@@ -286,28 +296,44 @@ export class S3ObjectStore implements ObjectStore {
   private async deleteIdentifiers(ids: readonly ObjectIdentifier[], shouldStop: () => boolean): Promise<DeleteOutcome> {
     const deletedKeys = new Set<string>();
     const errors: DeleteError[] = [];
+    const lastCodes = new Map<string, string>();
     let deleted = 0;
     for (let start = 0; start < ids.length; start += MAX_DELETE_BATCH) {
-      if (shouldStop()) return { deleted, deletedKeys, errors, notAttempted: ids.length - start };
+      if (shouldStop()) return { deleted, deletedKeys, errors, notAttempted: ids.length - start, stopped: true };
       let batch = ids.slice(start, start + MAX_DELETE_BATCH);
       for (let attempt = 1; batch.length > 0; attempt++) {
+        if (attempt > 1 && shouldStop()) {
+          // Out of time: the keys still failing are reported as they are, not retried.
+          for (const o of batch) {
+            errors.push({
+              key: o.Key as string,
+              versionId: o.VersionId,
+              code: lastCodes.get(idOf(o)) ?? 'Unknown',
+              message: 'failed with a retryable error and not retried: the run stopped for time',
+            });
+          }
+          const notAttempted = Math.max(0, ids.length - (start + MAX_DELETE_BATCH));
+          return { deleted, deletedKeys, errors, notAttempted, stopped: true };
+        }
         const failed = await this.sendDeleteBatch(batch);
         const retry: ObjectIdentifier[] = [];
         const failedIds = new Set<string>();
         for (const f of failed) {
           const id = `${f.key}\u0000${f.versionId ?? ''}`;
           failedIds.add(id);
+          lastCodes.set(id, f.code);
           if (RETRYABLE_KEY_ERRORS.has(f.code) && attempt < this.keyAttempts)
             retry.push({ Key: f.key, VersionId: f.versionId });
           else errors.push(f);
         }
         for (const o of batch) {
-          if (failedIds.has(`${o.Key}\u0000${o.VersionId ?? ''}`)) continue;
+          if (failedIds.has(idOf(o))) continue;
           deleted++;
           deletedKeys.add(o.Key as string);
         }
         batch = retry;
-        if (retry.length > 0) await this.sleep(Math.min(8_000, 250 * 2 ** (attempt - 1)) * (0.5 + Math.random() / 2));
+        if (retry.length > 0 && !shouldStop())
+          await this.sleep(Math.min(8_000, 250 * 2 ** (attempt - 1)) * (0.5 + Math.random() / 2));
       }
     }
     return { deleted, deletedKeys, errors, notAttempted: 0 };
@@ -329,8 +355,20 @@ export class S3ObjectStore implements ObjectStore {
         this.requests.delete++;
         out = await this.client.send(command());
       }
+      // Quiet mode reports only failures: every key not named is counted deleted. An error we cannot tie to exactly
+      // one key (and version) of the request would make us count a failed key as deleted, so it fails the batch.
+      const sent = new Set(batch.map(idOf));
+      const unmatched = (out.Errors ?? []).find(
+        (e) => e.Key === undefined || !sent.has(idOf({ Key: e.Key, VersionId: e.VersionId })),
+      );
+      if (unmatched) {
+        const named = unmatched.Key === undefined ? 'no key' : `key ${JSON.stringify(unmatched.Key)}`;
+        const version = unmatched.VersionId === undefined ? '' : ` version ${JSON.stringify(unmatched.VersionId)}`;
+        const message = `DeleteObjects reported an error (${unmatched.Code ?? 'Unknown'}) for ${named}${version} that matches no key of the request; the whole batch is counted as failed`;
+        return batch.map((o) => ({ key: o.Key as string, versionId: o.VersionId, code: 'UnmatchedError', message }));
+      }
       return (out.Errors ?? []).map((e) => ({
-        key: e.Key ?? '(unknown key)',
+        key: e.Key as string,
         versionId: e.VersionId,
         code: e.Code ?? 'Unknown',
         message: describeKeyError(e.Code, e.Message, e.VersionId !== undefined),
@@ -342,6 +380,8 @@ export class S3ObjectStore implements ObjectStore {
     }
   }
 }
+
+const idOf = (o: ObjectIdentifier): string => `${o.Key}\u0000${o.VersionId ?? ''}`;
 
 /** Names the likely cause of an AccessDenied on one key: Object Lock on a version, or missing permissions. */
 function describeKeyError(code: string | undefined, message: string | undefined, versioned: boolean): string {

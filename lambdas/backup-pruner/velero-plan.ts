@@ -1,4 +1,5 @@
 import type { BackupDecision, BackupDeletion, StoredObject } from './plan-types';
+import { parseRfc3339 } from './timestamp';
 
 export const VELERO_MANIFEST_FILE = 'velero-backup.json';
 
@@ -23,10 +24,15 @@ export function parseVeleroManifest(text: string): VeleroManifestParse {
   const { phase, expiration } = status as Record<string, unknown>;
   if (expiration === undefined || expiration === null)
     return { ok: true, phase: typeof phase === 'string' ? phase : undefined };
-  if (typeof expiration !== 'string' || Number.isNaN(Date.parse(expiration))) {
-    return { ok: false, error: `status.expiration ${JSON.stringify(expiration)} is not a timestamp` };
+  // Only RFC 3339 with Z or an offset (what Kubernetes writes): Date.parse would take "12" as the year 2012.
+  const parsed = typeof expiration === 'string' ? parseRfc3339(expiration) : undefined;
+  if (parsed === undefined) {
+    return {
+      ok: false,
+      error: `status.expiration ${JSON.stringify(expiration)} is not a timestamp (RFC 3339 with Z or a UTC offset)`,
+    };
   }
-  return { ok: true, phase: typeof phase === 'string' ? phase : undefined, expiration: new Date(expiration) };
+  return { ok: true, phase: typeof phase === 'string' ? phase : undefined, expiration: parsed };
 }
 
 export interface VeleroBackupFolder {
@@ -38,6 +44,8 @@ export interface VeleroBackupFolder {
 }
 
 export interface VeleroPlanInput {
+  /** The Velero prefix: the manifest is exactly `<prefix>backups/<name>/velero-backup.json`. */
+  readonly prefix: string;
   readonly folders: readonly VeleroBackupFolder[];
   readonly now: Date;
   /** Days after status.expiration before the pruner acts (Velero's own GC should have acted by then). */
@@ -100,7 +108,8 @@ export function planVeleroRetention(input: VeleroPlanInput): VeleroPlan {
         reason: `expired ${(overdueMs / DAY_MS).toFixed(1)} days ago, within the ${input.graceDays}-day grace for Velero's own GC`,
       });
     } else {
-      const manifestKey = folder.objects.find((o) => o.key.endsWith(`/${folder.name}/${VELERO_MANIFEST_FILE}`))?.key;
+      const exactKey = `${input.prefix}backups/${folder.name}/${VELERO_MANIFEST_FILE}`;
+      const manifestKey = folder.objects.find((o) => o.key === exactKey)?.key;
       backups.push({
         ...base,
         status,

@@ -117,11 +117,12 @@ export class WalTallier {
     private readonly maxKeys: number,
   ) {}
 
-  add(key: string, fileName: string, size: number, lastModified: Date | undefined): void {
+  /** `fileName` undefined: the object is not where barman-cloud puts a WAL; it is kept as unrecognised. */
+  add(key: string, fileName: string | undefined, size: number, lastModified: Date | undefined): void {
     const t = this.tally;
     t.total++;
     t.totalBytes += size;
-    const wal = parseWalName(fileName);
+    const wal = fileName === undefined ? undefined : parseWalName(fileName);
     const verdict = classifyParsedWal(wal, this.policy);
     if (wal && wal.kind !== 'history' && lastModified && (!t.newestArchivedAt || lastModified > t.newestArchivedAt)) {
       t.newestArchivedAt = lastModified;

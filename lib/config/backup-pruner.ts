@@ -1,10 +1,11 @@
 import { z } from 'zod';
+import { RETENTION_PATTERN } from '../../lambdas/backup-pruner/retention';
 import { awsRegion, functionOverrides, resourceName, scheduleExpression } from './common';
 
-/** CNPG retention syntax: a number and d (days), w (weeks) or m (months). */
+/** CNPG retention syntax: a number and d (days), w (weeks) or m (months); the runtime parser's own pattern. */
 export const retentionPolicy = z
   .string()
-  .regex(/^[1-9]\d*[dwm]$/, 'must be like "30d", "4w" or "3m" (a positive number and d, w or m)');
+  .regex(RETENTION_PATTERN, 'must be like "30d", "4w" or "3m" (a positive number of at most 5 digits and d, w or m)');
 
 export const backupTarget = z
   .strictObject({
@@ -57,6 +58,13 @@ export const backupTarget = z
     }
     if (t.credentialsSecretName !== undefined && t.endpointUrl === undefined) {
       ctx.addIssue({ code: 'custom', path: ['credentialsSecretName'], message: 'is only used with endpointUrl' });
+    }
+    if (t.layout === 'prefix' && t.prefix === '') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['prefix'],
+        message: 'must name a dump folder for layout "prefix"; "" would prune the whole bucket by age',
+      });
     }
     if (t.layout === 'barman' && !/[^/]\/$/.test(t.prefix)) {
       ctx.addIssue({
@@ -118,6 +126,25 @@ export const backupPrunerConfig = z
     names.forEach((name, i) => {
       if (names.indexOf(name) !== i)
         ctx.addIssue({ code: 'custom', path: ['targets', i, 'name'], message: `duplicate target "${name}"` });
+    });
+    // Two targets over one location would prune each other's objects (a prefix target "pg/" beside a barman target
+    // "pg/orders-db/" would delete barman's files by age alone). A bucket is its endpoint and its name.
+    cfg.targets.forEach((t, j) => {
+      const other = cfg.targets.findIndex(
+        (o, i) =>
+          i < j &&
+          o.bucket === t.bucket &&
+          (o.endpointUrl ?? '') === (t.endpointUrl ?? '') &&
+          (o.prefix.startsWith(t.prefix) || t.prefix.startsWith(o.prefix)),
+      );
+      if (other >= 0) {
+        const o = cfg.targets[other];
+        ctx.addIssue({
+          code: 'custom',
+          path: ['targets', j, 'prefix'],
+          message: `overlaps target "${o.name}" (targets[${other}]: s3://${o.bucket}/${o.prefix}); each target must be its own location`,
+        });
+      }
     });
   });
 

@@ -8,15 +8,25 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { FRESHNESS_METRICS, TARGET_DIMENSION } from '../../lambdas/backup-pruner/freshness';
 import { type BackupPrunerConfig, type BackupTargetConfig, functionSettings } from '../config';
-import { nagPseudo } from '../constructs/nag';
+import { acknowledgeWildcard, nagPseudo } from '../constructs/nag';
 import { ScheduledJob } from '../constructs/scheduled-job';
 import type { JobStackProps } from './job-stack';
 
 export const BACKUP_PRUNER_JOB = 'backup-pruner';
 
-/** The key prefix a target's function may read and delete under: Velero is confined to backups/. */
+/** The key prefix a target's function may list and delete under: Velero is confined to backups/. */
 export function objectScope(target: BackupTargetConfig): string {
   return target.layout === 'velero' ? `${target.prefix}backups/` : target.prefix;
+}
+
+/**
+ * The only objects the pruner reads (S3ObjectStore.getText, called from pruner.ts): barman's backup.info and keep
+ * annotations, Velero's velero-backup.json. The prefix layout reads nothing (it decides from the listing alone).
+ */
+export function readPatterns(target: BackupTargetConfig): string[] {
+  if (target.layout === 'barman') return [`${target.prefix}base/*/backup.info`, `${target.prefix}base/*/annotations/*`];
+  if (target.layout === 'velero') return [`${target.prefix}backups/*/velero-backup.json`];
+  return [];
 }
 
 /**
@@ -46,7 +56,7 @@ export class BackupPrunerStack extends Stack {
     const fn = this.job.fn;
     if (cfg.vpc) this.addVpcAccess(fn);
 
-    const acknowledged: string[] = [];
+    const acknowledged: { arn: string; reason: string }[] = [];
     cfg.targets.forEach((target) => {
       const bucketArn = `arn:${this.partition}:s3:::${target.bucket}`;
       const scopePrefix = objectScope(target);
@@ -61,15 +71,33 @@ export class BackupPrunerStack extends Stack {
       const objectArn = `${bucketArn}/${scopePrefix}*`;
       fn.addToRolePolicy(
         new iam.PolicyStatement({
-          sid: sid('ReadDelete', target.name),
-          actions: target.purgeVersions
-            ? ['s3:GetObject', 's3:DeleteObject', 's3:GetObjectVersion', 's3:DeleteObjectVersion']
-            : ['s3:GetObject', 's3:DeleteObject'],
+          sid: sid('Delete', target.name),
+          actions: target.purgeVersions ? ['s3:DeleteObject', 's3:DeleteObjectVersion'] : ['s3:DeleteObject'],
           resources: [objectArn],
         }),
       );
       // cdk-nag names the finding with the partition as written in the template: a literal, or <AWS::Partition>.
-      acknowledged.push(`arn:${nagPseudo(this).partition}:s3:::${target.bucket}/${scopePrefix}*`);
+      const nagArn = (key: string) => `arn:${nagPseudo(this).partition}:s3:::${target.bucket}/${key}`;
+      acknowledged.push({
+        arn: nagArn(`${scopePrefix}*`),
+        reason: `Deletes objects of one backup target only: S3 scopes object permissions by key prefix (s3://${target.bucket}/${scopePrefix}).`,
+      });
+      const reads = readPatterns(target);
+      if (reads.length > 0) {
+        fn.addToRolePolicy(
+          new iam.PolicyStatement({
+            sid: sid('ReadManifests', target.name),
+            actions: ['s3:GetObject'],
+            resources: reads.map((key) => `${bucketArn}/${key}`),
+          }),
+        );
+        for (const key of reads) {
+          acknowledged.push({
+            arn: nagArn(key),
+            reason: `Reads only the ${target.layout} manifests of one backup target; the * stands for the backup id/name, which is not known at deploy time (s3://${target.bucket}/${key}).`,
+          });
+        }
+      }
       if (target.credentialsSecretName) {
         secretsmanager.Secret.fromSecretNameV2(
           this,
@@ -80,13 +108,8 @@ export class BackupPrunerStack extends Stack {
       if (target.layout === 'barman') this.addFreshnessAlarms(target, cfg, props);
     });
 
-    // S3 object ARNs can only be scoped by prefix, which is a wildcard by nature; each one is a single target's folder.
-    for (const arn of acknowledged) {
-      Validations.of(fn.role).acknowledge({
-        id: `AwsSolutions-IAM5[Resource::${arn}]`,
-        reason: `Objects of one backup target only: S3 scopes object permissions by key prefix (${arn.replace('<AWS::Partition>', 'aws')}).`,
-      });
-    }
+    // S3 object ARNs can only be scoped by key pattern, which is a wildcard by nature; each one is a single target's.
+    for (const { arn, reason } of acknowledged) acknowledgeWildcard(fn.role, `Resource::${arn}`, reason);
     const nag = nagPseudo(this);
     for (const target of cfg.targets.filter((t) => t.credentialsSecretName)) {
       Validations.of(fn.role).acknowledge({

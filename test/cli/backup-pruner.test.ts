@@ -32,23 +32,27 @@ function cli(...args: string[]): Promise<{ status: number | null; stdout: string
   });
 }
 
-const base = () => [
+/** A dry run may plan against a what-if clock (--now). */
+const base = () => [...live(PREFIX), '--now', NOW.toISOString()];
+/** --execute runs against the real clock only: its layout is relative to the time the tests start. */
+const live = (prefix: string) => [
   '--bucket',
   'bkt',
   '--prefix',
-  PREFIX,
+  prefix,
   '--layout',
   'barman',
   '--retention',
   '30d',
   '--endpoint-url',
   server.endpoint,
-  '--now',
-  NOW.toISOString(),
 ];
+const LIVE_PREFIX = 'cnpg/live-db/';
+const REAL_NOW = new Date();
 const old = folder({ endedDaysAgo: 60, log: 1 });
 const edge = folder({ endedDaysAgo: 40, log: 2 });
 const newest = folder({ endedDaysAgo: 1, log: 3 });
+const liveOld = folder({ endedDaysAgo: 60, log: 1 }, REAL_NOW, LIVE_PREFIX);
 
 beforeAll(async () => {
   server = await startS3rver(['bkt']);
@@ -67,6 +71,20 @@ beforeAll(async () => {
       await put(o.key, o.key.endsWith('backup.info') ? backupInfoText({ endedDaysAgo: days, log }) : 'data');
   }
   for (const log of [1, 2, 3]) await put(`${PREFIX}wals/${seg(1, log, 0).slice(0, 16)}/${seg(1, log, 0)}.gz`, 'wal');
+  // The same layout again, relative to the real clock, for the --execute tests.
+  for (const [days, log] of [
+    [60, 1],
+    [40, 2],
+    [1, 3],
+  ] as const) {
+    const f = folder({ endedDaysAgo: days, log }, REAL_NOW, LIVE_PREFIX);
+    for (const o of f.objects)
+      await put(
+        o.key,
+        o.key.endsWith('backup.info') ? backupInfoText({ endedDaysAgo: days, log }, {}, REAL_NOW) : 'data',
+      );
+    await put(`${LIVE_PREFIX}wals/${seg(1, log, 0).slice(0, 16)}/${seg(1, log, 0)}.gz`, 'wal');
+  }
 }, 60_000);
 
 afterAll(async () => {
@@ -74,10 +92,10 @@ afterAll(async () => {
   await server?.close();
 });
 
-async function keys(): Promise<string[]> {
+async function keys(prefix = PREFIX): Promise<string[]> {
   const store = new S3ObjectStore(client, 'bkt');
   const all: string[] = [];
-  for await (const page of store.listPages('')) all.push(...page.map((o) => o.key));
+  for await (const page of store.listPages(prefix)) all.push(...page.map((o) => o.key));
   return all;
 }
 
@@ -110,20 +128,37 @@ describe('platform-ops backup-pruner', () => {
     expect(run.stdout).toMatch(/WAL: 3 objects; cutoff 000000010000000200000002; 2 to delete/);
   });
 
-  it('refuses a plan above --max-deletes and exits 1', async () => {
-    const run = await cli(...base(), '--execute', '--max-deletes', '2', '--json');
-    expect(run.status).toBe(1);
-    expect(JSON.parse(run.stdout)).toMatchObject({ deleted: 0, capExceeded: { planned: 4, cap: 2 } });
+  it('refuses --now together with --execute (exit 2, names both flags, deletes nothing)', async () => {
+    const run = await cli(...base(), '--execute', '--json');
+    expect(run.status).toBe(2);
+    expect(run.stderr).toMatch(/--now .*--execute|--execute .*--now/);
+    expect(run.stdout).toBe('');
     expect(await keys()).toHaveLength(9);
   });
 
+  it('refuses a plan above --max-deletes and exits 1', async () => {
+    const run = await cli(...live(LIVE_PREFIX), '--execute', '--max-deletes', '2', '--json');
+    expect(run.status).toBe(1);
+    expect(JSON.parse(run.stdout)).toMatchObject({ deleted: 0, capExceeded: { planned: 4, cap: 2 } });
+    expect(await keys(LIVE_PREFIX)).toHaveLength(9);
+  });
+
   it('--execute deletes the plan', async () => {
-    const run = await cli(...base(), '--execute', '--json');
+    const run = await cli(...live(LIVE_PREFIX), '--execute', '--json');
     expect(run.status).toBe(0);
     expect(JSON.parse(run.stdout)).toMatchObject({ dryRun: false, deleted: 4, errors: [] });
-    const remaining = await keys();
+    const remaining = await keys(LIVE_PREFIX);
     expect(remaining).toHaveLength(5);
-    expect(remaining.some((k) => k.includes(old.id))).toBe(false);
+    expect(remaining.some((k) => k.includes(liveOld.id))).toBe(false);
+    // The what-if layout was never touched.
+    expect(await keys()).toHaveLength(9);
+  });
+
+  it('refuses --layout prefix with --prefix "" (the whole bucket)', async () => {
+    const run = await cli('--bucket', 'bkt', '--prefix', '', '--layout', 'prefix', '--retention', '1d');
+    expect(run.status).toBe(2);
+    expect(run.stderr).toMatch(/--prefix must name a dump folder for layout "prefix"/);
+    expect(await keys()).toHaveLength(9);
   });
 
   it('names the bad flag', async () => {

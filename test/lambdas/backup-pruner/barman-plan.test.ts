@@ -1,7 +1,8 @@
 import { parseBackupInfo, parseBarmanTimestamp } from '../../../lambdas/backup-pruner/backup-info';
 import { planBarmanRetention } from '../../../lambdas/backup-pruner/barman-plan';
 import { parseRetention } from '../../../lambdas/backup-pruner/retention';
-import { type BackupSpec, DAY, NOW, backupInfoText, folder, seg } from './fixtures';
+import { classifyWal } from '../../../lambdas/backup-pruner/wal';
+import { type BackupSpec, DAY, NOW, PREFIX, backupId, backupInfoText, folder, seg } from './fixtures';
 
 interface Scenario {
   readonly name: string;
@@ -118,7 +119,7 @@ const scenarios: Scenario[] = [
 
 describe('planBarmanRetention', () => {
   it.each(scenarios)('$name', (s) => {
-    const folders = s.backups.map(folder);
+    const folders = s.backups.map((b) => folder(b));
     const plan = planBarmanRetention({
       folders,
       now: NOW,
@@ -126,6 +127,7 @@ describe('planBarmanRetention', () => {
       minRedundancy: s.minRedundancy,
       deleteFailedOlderThanDays: s.deleteFailedOlderThanDays,
       graceDays: 7,
+      prefix: PREFIX,
     });
     expect(plan.refused).toBeUndefined();
     const byId = new Map(plan.backups.map((b) => [b.id, b]));
@@ -141,13 +143,38 @@ describe('planBarmanRetention', () => {
     }
   });
 
+  it('the manifest is exactly <prefix>base/<id>/backup.info: a nested backup.info is a data object, deleted first', () => {
+    const old = folder({ endedDaysAgo: 90 });
+    const nested = { key: `${PREFIX}base/${old.id}/a/${old.id}/backup.info`, size: 7 };
+    const withNested = { ...old, objects: [nested, ...old.objects] };
+    const folders = [withNested, folder({ endedDaysAgo: 60 }), folder({ endedDaysAgo: 1 })];
+    const plan = planBarmanRetention({
+      folders,
+      now: NOW,
+      retention: parseRetention('30d'),
+      graceDays: 7,
+      prefix: PREFIX,
+    });
+    expect(plan.deletions[0]).toMatchObject({
+      id: old.id,
+      manifestKey: `${PREFIX}base/${old.id}/backup.info`,
+      dataKeys: [nested.key, `${PREFIX}base/${old.id}/data.tar.gz`],
+    });
+  });
+
   it('refuses the whole target when any backup.info cannot be parsed', () => {
     const folders = [
       folder({ endedDaysAgo: 90 }),
       folder({ endedDaysAgo: 80, infoText: '5b2\r\nstatus=DONE\n' }),
       folder({ endedDaysAgo: 1 }),
     ];
-    const plan = planBarmanRetention({ folders, now: NOW, retention: parseRetention('30d'), graceDays: 7 });
+    const plan = planBarmanRetention({
+      folders,
+      now: NOW,
+      retention: parseRetention('30d'),
+      graceDays: 7,
+      prefix: PREFIX,
+    });
     expect(plan.refused).toMatch(/nothing deleted: base\/\d{8}T\d{6}\/backup\.info: line 1 is not key=value: "5b2"/);
     expect(plan.deletions).toEqual([]);
     expect(plan.backups.every((b) => b.action === 'keep')).toBe(true);
@@ -159,15 +186,84 @@ describe('planBarmanRetention', () => {
       { ...folder({ endedDaysAgo: 90 }), info: { ok: false as const, error: 'cannot read: AccessDenied' } },
       folder({ endedDaysAgo: 1 }),
     ];
-    const plan = planBarmanRetention({ folders, now: NOW, retention: parseRetention('30d'), graceDays: 7 });
+    const plan = planBarmanRetention({
+      folders,
+      now: NOW,
+      retention: parseRetention('30d'),
+      graceDays: 7,
+      prefix: PREFIX,
+    });
     expect(plan.refused).toContain('cannot read: AccessDenied');
     expect(plan.deletions).toEqual([]);
   });
 
   it('refuses when backups of two PostgreSQL systems share the prefix', () => {
     const folders = [folder({ endedDaysAgo: 90, systemid: '111' }), folder({ endedDaysAgo: 1, systemid: '222' })];
-    const plan = planBarmanRetention({ folders, now: NOW, retention: parseRetention('30d'), graceDays: 7 });
+    const plan = planBarmanRetention({
+      folders,
+      now: NOW,
+      retention: parseRetention('30d'),
+      graceDays: 7,
+      prefix: PREFIX,
+    });
     expect(plan.refused).toMatch(/2 different PostgreSQL systems/);
+  });
+
+  describe('refuses when backup ids and end times are in different orders', () => {
+    /** The folder renamed to `id` (objects moved with it), its backup.info unchanged. */
+    const renamed = (f: ReturnType<typeof folder>, id: string) => ({
+      ...f,
+      id,
+      objects: f.objects.map((o) => ({ ...o, key: o.key.replace(`/base/${f.id}/`, `/base/${id}/`) })),
+    });
+
+    it('a renamed folder: an in-window backup whose id sorts first is not deleted', () => {
+      const inWindow = renamed(folder({ endedDaysAgo: 1, log: 3 }), '20240101T000000');
+      const folders = [inWindow, folder({ endedDaysAgo: 60, log: 1 }), folder({ endedDaysAgo: 40, log: 2 })];
+      const plan = planBarmanRetention({
+        folders,
+        now: NOW,
+        retention: parseRetention('30d'),
+        graceDays: 7,
+        prefix: PREFIX,
+      });
+      expect(plan.refused).toMatch(/nothing deleted: DONE backups in id order and in end_time order disagree/);
+      expect(plan.refused).toContain('20240101T000000');
+      expect(plan.deletions).toEqual([]);
+      expect(plan.backups.every((b) => b.action === 'keep')).toBe(true);
+      expect(plan.walPolicy.cutoff).toBeUndefined();
+    });
+
+    it('a time-zone change: ids an hour off reorder two backups', () => {
+      const a = folder({ endedDaysAgo: 40, log: 1 });
+      const b = folder({ endedDaysAgo: 40 - 1 / 48, log: 2 }); // ended 30 minutes later
+      // b's id was written in a zone 2 hours behind: it sorts before a.
+      const bId = backupId(new Date(NOW.getTime() - (40 - 1 / 48) * DAY - 600_000 - 2 * 3_600_000));
+      const folders = [a, renamed(b, bId), folder({ endedDaysAgo: 1, log: 3 })];
+      const plan = planBarmanRetention({
+        folders,
+        now: NOW,
+        retention: parseRetention('30d'),
+        graceDays: 7,
+        prefix: PREFIX,
+      });
+      expect(bId < a.id).toBe(true);
+      expect(plan.refused).toMatch(/id order and in end_time order disagree/);
+      expect(plan.deletions).toEqual([]);
+    });
+
+    it('FAILED backups out of order do not refuse the plan', () => {
+      const failed = renamed(folder({ endedDaysAgo: 1, status: 'FAILED' }), '20240101T000000');
+      const folders = [failed, folder({ endedDaysAgo: 60, log: 1 }), folder({ endedDaysAgo: 40, log: 2 })];
+      const plan = planBarmanRetention({
+        folders,
+        now: NOW,
+        retention: parseRetention('30d'),
+        graceDays: 7,
+        prefix: PREFIX,
+      });
+      expect(plan.refused).toBeUndefined();
+    });
   });
 
   it('reports a base/<id>/ without backup.info only once it is older than the grace period', () => {
@@ -176,7 +272,13 @@ describe('planBarmanRetention', () => {
       folder({ endedDaysAgo: 0.1, noInfo: true }),
       folder({ endedDaysAgo: 1 }),
     ];
-    const plan = planBarmanRetention({ folders, now: NOW, retention: parseRetention('30d'), graceDays: 7 });
+    const plan = planBarmanRetention({
+      folders,
+      now: NOW,
+      retention: parseRetention('30d'),
+      graceDays: 7,
+      prefix: PREFIX,
+    });
     expect(plan.warnings).toHaveLength(1);
     expect(plan.warnings[0]).toMatch(
       new RegExp(`base/${folders[0].id}/ has no backup.info .* 10\\.0 days old \\(grace 7 days\\)`),
@@ -190,7 +292,13 @@ describe('planBarmanRetention', () => {
       folder({ endedDaysAgo: 2, status: 'FAILED' }),
       folder({ endedDaysAgo: 1, status: 'FAILED' }),
     ];
-    const plan = planBarmanRetention({ folders, now: NOW, retention: parseRetention('30d'), graceDays: 7 });
+    const plan = planBarmanRetention({
+      folders,
+      now: NOW,
+      retention: parseRetention('30d'),
+      graceDays: 7,
+      prefix: PREFIX,
+    });
     expect(plan.freshness.newestDoneBackupId).toBe(folders[1].id);
     expect(plan.freshness.newestDoneEndTime).toEqual(new Date(NOW.getTime() - 3 * DAY));
     expect(plan.freshness.failedSinceNewestDone).toBe(2);
@@ -203,7 +311,13 @@ describe('planBarmanRetention', () => {
         folder({ endedDaysAgo: 40, log: 2 }),
         folder({ endedDaysAgo: 1, log: 3 }),
       ];
-      const plan = planBarmanRetention({ folders, now: NOW, retention: parseRetention('30d'), graceDays: 7 });
+      const plan = planBarmanRetention({
+        folders,
+        now: NOW,
+        retention: parseRetention('30d'),
+        graceDays: 7,
+        prefix: PREFIX,
+      });
       expect(plan.walPolicy.cutoff).toBe(seg(1, 2, 2));
     });
 
@@ -214,7 +328,13 @@ describe('planBarmanRetention', () => {
         folder({ endedDaysAgo: 40, log: 3 }),
         folder({ endedDaysAgo: 1, log: 4 }),
       ];
-      const plan = planBarmanRetention({ folders, now: NOW, retention: parseRetention('30d'), graceDays: 7 });
+      const plan = planBarmanRetention({
+        folders,
+        now: NOW,
+        retention: parseRetention('30d'),
+        graceDays: 7,
+        prefix: PREFIX,
+      });
       expect(plan.walPolicy.cutoff).toBe(seg(1, 1, 2));
     });
 
@@ -225,11 +345,114 @@ describe('planBarmanRetention', () => {
         folder({ endedDaysAgo: 40, log: 3 }),
         folder({ endedDaysAgo: 1, log: 4 }),
       ];
-      const plan = planBarmanRetention({ folders, now: NOW, retention: parseRetention('30d'), graceDays: 7 });
+      const plan = planBarmanRetention({
+        folders,
+        now: NOW,
+        retention: parseRetention('30d'),
+        graceDays: 7,
+        prefix: PREFIX,
+      });
       expect(plan.walPolicy.cutoff).toBe(seg(1, 3, 2));
       expect(plan.walPolicy.protectedRanges).toEqual([
         { from: seg(1, 1, 2), to: seg(1, 1, 4), backupId: folders[0].id },
       ]);
+    });
+
+    describe('a keep:standalone backup the window needs keeps its whole WAL chain', () => {
+      const plan7d = (folders: ReturnType<typeof folder>[], minRedundancy?: number) =>
+        planBarmanRetention({
+          folders,
+          now: NOW,
+          retention: parseRetention('7d'),
+          minRedundancy,
+          graceDays: 7,
+          prefix: PREFIX,
+        });
+
+      it('scenario A: the standalone backup is the window-edge backup: WALs from it to the next backup stay', () => {
+        const folders = [
+          folder({ endedDaysAgo: 10, log: 1 }),
+          folder({ endedDaysAgo: 8, log: 2, keep: 'standalone' }),
+          folder({ endedDaysAgo: 2, log: 3 }),
+        ];
+        const plan = plan7d(folders);
+        expect(plan.backups.map((b) => b.action)).toEqual(['delete', 'keep', 'keep']);
+        expect(plan.walPolicy.cutoff).toBe(seg(1, 2, 2));
+        expect(plan.walPolicy.protectedRanges).toEqual([]);
+        // WALs after S's end_wal and before B's begin_wal: recovery from 7 days ago to B replays them.
+        for (const s of [5, 0x80, 0xff]) expect(classifyWal(seg(1, 2, s), plan.walPolicy).action).toBe('keep');
+        expect(classifyWal(seg(1, 3, 1), plan.walPolicy).action).toBe('keep');
+        // A's WALs before S's begin_wal are what the deleted backup alone needed.
+        expect(classifyWal(seg(1, 1, 5), plan.walPolicy).action).toBe('delete');
+      });
+
+      it('scenario B: a standalone backup inside the window with no backup deleted: no WAL is deleted', () => {
+        const folders = [folder({ endedDaysAgo: 5, log: 1, keep: 'standalone' }), folder({ endedDaysAgo: 1, log: 2 })];
+        const plan = plan7d(folders);
+        expect(plan.deletions).toEqual([]);
+        expect(plan.walPolicy.cutoff).toBeUndefined();
+        expect(plan.walPolicy.noCutoffReason).toMatch(/no DONE backup is deleted in this run/);
+        for (const s of [1, 5, 0xff]) expect(classifyWal(seg(1, 1, s), plan.walPolicy).action).toBe('keep');
+      });
+
+      it('a standalone backup inside the window keeps the chain when an older backup is deleted', () => {
+        const folders = [
+          folder({ endedDaysAgo: 20, log: 1 }),
+          folder({ endedDaysAgo: 10, log: 2 }),
+          folder({ endedDaysAgo: 5, log: 3, keep: 'standalone' }),
+          folder({ endedDaysAgo: 1, log: 4 }),
+        ];
+        const plan = plan7d(folders);
+        expect(plan.backups.map((b) => b.action)).toEqual(['delete', 'keep', 'keep', 'keep']);
+        expect(plan.walPolicy.cutoff).toBe(seg(1, 2, 2));
+        expect(classifyWal(seg(1, 3, 5), plan.walPolicy).action).toBe('keep');
+      });
+
+      it('a standalone backup kept by minRedundancy keeps its whole WAL chain', () => {
+        const folders = [
+          folder({ endedDaysAgo: 40, log: 1 }),
+          folder({ endedDaysAgo: 30, log: 2, keep: 'standalone' }),
+          folder({ endedDaysAgo: 20, log: 3 }),
+          folder({ endedDaysAgo: 1, log: 4 }),
+        ];
+        const plan = plan7d(folders, 3);
+        expect(plan.backups.map((b) => b.action)).toEqual(['delete', 'keep', 'keep', 'keep']);
+        expect(plan.walPolicy.cutoff).toBe(seg(1, 2, 2));
+        expect(plan.walPolicy.protectedRanges).toEqual([]);
+        expect(classifyWal(seg(1, 2, 9), plan.walPolicy).action).toBe('keep');
+      });
+    });
+
+    it('a run that deletes no backup deletes no WAL, even WALs older than every backup', () => {
+      const folders = [folder({ endedDaysAgo: 20, log: 3 }), folder({ endedDaysAgo: 1, log: 4 })];
+      const plan = planBarmanRetention({
+        folders,
+        now: NOW,
+        retention: parseRetention('30d'),
+        graceDays: 7,
+        prefix: PREFIX,
+      });
+      expect(plan.deletions).toEqual([]);
+      expect(plan.walPolicy.cutoff).toBeUndefined();
+      expect(classifyWal(seg(1, 1, 5), plan.walPolicy).action).toBe('keep');
+    });
+
+    it('deleting only a FAILED backup deletes no WAL', () => {
+      const folders = [
+        folder({ endedDaysAgo: 90, log: 1, status: 'FAILED' }),
+        folder({ endedDaysAgo: 20, log: 3 }),
+        folder({ endedDaysAgo: 1, log: 4 }),
+      ];
+      const plan = planBarmanRetention({
+        folders,
+        now: NOW,
+        retention: parseRetention('30d'),
+        deleteFailedOlderThanDays: 14,
+        graceDays: 7,
+        prefix: PREFIX,
+      });
+      expect(plan.deletions.map((d) => d.id)).toEqual([folders[0].id]);
+      expect(plan.walPolicy.cutoff).toBeUndefined();
     });
 
     it('no DONE backup: no cutoff, no WAL deleted', () => {
@@ -238,6 +461,7 @@ describe('planBarmanRetention', () => {
         now: NOW,
         retention: parseRetention('30d'),
         graceDays: 7,
+        prefix: PREFIX,
       });
       expect(plan.walPolicy.cutoff).toBeUndefined();
       expect(plan.walPolicy.noCutoffReason).toMatch(/no retained DONE backup/);
@@ -249,7 +473,13 @@ describe('planBarmanRetention', () => {
         folder({ endedDaysAgo: 40, timeline: 2, log: 6 }),
         folder({ endedDaysAgo: 1, timeline: 3, log: 7 }),
       ];
-      const plan = planBarmanRetention({ folders, now: NOW, retention: parseRetention('30d'), graceDays: 7 });
+      const plan = planBarmanRetention({
+        folders,
+        now: NOW,
+        retention: parseRetention('30d'),
+        graceDays: 7,
+        prefix: PREFIX,
+      });
       expect(plan.walPolicy.cutoff).toBe(seg(2, 6, 2));
       expect(plan.walPolicy.protectedTimelines).toEqual([2, 3]);
     });
@@ -285,6 +515,12 @@ describe('parseBackupInfo', () => {
     ],
     ['timestamp without offset', 'status=FAILED\nend_time=2025-01-01 00:00:00\n', /not a timestamp with a UTC offset/],
     ['impossible date', 'status=FAILED\nend_time=2025-02-31 00:00:00+00:00\n', /not a timestamp/],
+    ['hour 25', 'status=FAILED\nend_time=2025-01-01 25:00:00+00:00\n', /not a timestamp/],
+    ['minute and second 61', 'status=FAILED\nend_time=2025-01-01 23:61:61+00:00\n', /not a timestamp/],
+    ['offset +99:99', 'status=FAILED\nend_time=2025-01-01 00:00:00+99:99\n', /not a timestamp/],
+    ['offset +24:00', 'status=FAILED\nend_time=2025-01-01 00:00:00+24:00\n', /not a timestamp/],
+    ['offset minutes 60', 'status=FAILED\nend_time=2025-01-01 00:00:00-0060\n', /not a timestamp/],
+    ['month 13', 'status=FAILED\nbegin_time=2025-13-01 00:00:00+00:00\n', /begin_time .* not a timestamp/],
     ['duplicate field', 'status=DONE\nstatus=FAILED\n', /appears twice/],
     ['binary', 'status=DONE\u0000\n', /NUL/],
   ])('rejects %s', (_name, text, error) => {

@@ -28,8 +28,8 @@ export interface BackupSpec {
   readonly dataFiles?: number;
 }
 
-export function backupInfoText(spec: BackupSpec, overrides: Record<string, string> = {}): string {
-  const end = new Date(NOW.getTime() - spec.endedDaysAgo * DAY);
+export function backupInfoText(spec: BackupSpec, overrides: Record<string, string> = {}, now: Date = NOW): string {
+  const end = new Date(now.getTime() - spec.endedDaysAgo * DAY);
   const begin = new Date(end.getTime() - 600_000);
   const tli = spec.timeline ?? 1;
   const log = spec.log ?? 1;
@@ -54,11 +54,11 @@ export function backupInfoText(spec: BackupSpec, overrides: Record<string, strin
     .concat('\n');
 }
 
-/** A base/<id>/ folder as the lister would assemble it. */
-export function folder(spec: BackupSpec): BarmanBackupFolder {
-  const end = new Date(NOW.getTime() - spec.endedDaysAgo * DAY);
+/** A base/<id>/ folder as the lister would assemble it (times relative to `now`, NOW unless given). */
+export function folder(spec: BackupSpec, now: Date = NOW, prefix: string = PREFIX): BarmanBackupFolder {
+  const end = new Date(now.getTime() - spec.endedDaysAgo * DAY);
   const id = backupId(new Date(end.getTime() - 600_000));
-  const base = `${PREFIX}base/${id}/`;
+  const base = `${prefix}base/${id}/`;
   const objects = [];
   for (let i = 0; i < (spec.dataFiles ?? 1); i++)
     objects.push({ key: `${base}data${i === 0 ? '' : `_${i}`}.tar.gz`, size: 1000, lastModified: end });
@@ -67,7 +67,7 @@ export function folder(spec: BackupSpec): BarmanBackupFolder {
   return {
     id,
     objects,
-    info: spec.noInfo ? undefined : parseBackupInfo(spec.infoText ?? backupInfoText(spec)),
+    info: spec.noInfo ? undefined : parseBackupInfo(spec.infoText ?? backupInfoText(spec, {}, now)),
     keep: spec.keep,
   };
 }

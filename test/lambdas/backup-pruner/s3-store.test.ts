@@ -93,6 +93,41 @@ describe('S3ObjectStore.deleteKeys', () => {
     expect(out.errors.map((e) => [e.key, e.code])).toEqual([['k00001', 'InternalError']]);
   });
 
+  it.each([
+    ['without a Key', { Code: 'AccessDenied' }],
+    ['naming a key that was not sent', { Key: 'other', Code: 'AccessDenied' }],
+    ['with a VersionId the request did not have', { Key: 'k00001', VersionId: 'v9', Code: 'AccessDenied' }],
+  ])('a per-key error %s fails the whole batch (no key counted deleted)', async (_name, error) => {
+    s3.on(DeleteObjectsCommand).resolves({ Errors: [error] });
+    const out = await store().deleteKeys(keys(3));
+    expect(out.deleted).toBe(0);
+    expect(out.deletedKeys.size).toBe(0);
+    expect(out.errors.map((e) => [e.key, e.code])).toEqual([
+      ['k00000', 'UnmatchedError'],
+      ['k00001', 'UnmatchedError'],
+      ['k00002', 'UnmatchedError'],
+    ]);
+    expect(out.errors[0].message).toMatch(/matches no key of the request; the whole batch is counted as failed/);
+  });
+
+  it('a version error with an unmatched VersionId fails the whole purge batch', async () => {
+    s3.on(ListObjectVersionsCommand).resolves({
+      Versions: [
+        { Key: 'p/a', VersionId: 'a1' },
+        { Key: 'p/a', VersionId: 'a2' },
+      ],
+      IsTruncated: false,
+    });
+    // The store names the key but not the version (or another one): which version failed is unknown.
+    s3.on(DeleteObjectsCommand).resolves({ Errors: [{ Key: 'p/a', Code: 'AccessDenied' }] });
+    const out = await store().purgeVersions('p/', () => true);
+    expect(out.deleted).toBe(0);
+    expect(out.errors.map((e) => [e.versionId, e.code])).toEqual([
+      ['a1', 'UnmatchedError'],
+      ['a2', 'UnmatchedError'],
+    ]);
+  });
+
   it('a whole-request failure fails every key of that batch only', async () => {
     s3.on(DeleteObjectsCommand)
       .rejectsOnce(new S3ServiceException({ name: 'AccessDenied', $fault: 'client', $metadata: {}, message: 'denied' }))
@@ -186,6 +221,76 @@ describe('S3ObjectStore.purgeVersions', () => {
         message: expect.stringMatching(/object lock.*\(Object Lock retention or legal hold/i),
       },
     ]);
+  });
+});
+
+describe('S3ObjectStore: deadline and cap', () => {
+  const versionPages = () =>
+    s3
+      .on(ListObjectVersionsCommand)
+      .resolvesOnce({
+        Versions: [{ Key: 'p/a', VersionId: 'a1' }],
+        IsTruncated: true,
+        NextKeyMarker: 'p/a',
+        NextVersionIdMarker: 'a1',
+      })
+      .resolvesOnce({
+        Versions: [{ Key: 'p/b', VersionId: 'b1' }],
+        IsTruncated: true,
+        NextKeyMarker: 'p/b',
+        NextVersionIdMarker: 'b1',
+      })
+      .resolvesOnce({ Versions: [{ Key: 'p/c', VersionId: 'c1' }], IsTruncated: false });
+
+  it('purgeVersions stops listing once the run must stop, and deletes nothing', async () => {
+    s3.on(DeleteObjectsCommand).resolves({});
+    let pages = 0;
+    s3.on(ListObjectVersionsCommand).callsFake(() => {
+      pages++;
+      return pages === 1
+        ? { Versions: [{ Key: 'p/a', VersionId: 'a1' }], IsTruncated: true, NextKeyMarker: 'p/a' }
+        : { Versions: [{ Key: 'p/b', VersionId: 'b1' }], IsTruncated: false };
+    });
+    const out = await store().purgeVersions(
+      'p/',
+      () => true,
+      () => pages >= 1,
+    );
+    expect(s3).toHaveReceivedCommandTimes(ListObjectVersionsCommand, 1);
+    expect(s3).not.toHaveReceivedCommand(DeleteObjectsCommand);
+    expect(out).toMatchObject({ deleted: 0, notAttempted: 1, stopped: true });
+  });
+
+  it('purgeVersions deletes no version when more than maxVersions are found', async () => {
+    versionPages();
+    s3.on(DeleteObjectsCommand).resolves({});
+    const out = await store().purgeVersions('p/', () => true, undefined, 2);
+    expect(s3).not.toHaveReceivedCommand(DeleteObjectsCommand);
+    expect(out).toMatchObject({ deleted: 0, overCap: { found: 3, cap: 2 } });
+  });
+
+  it('purgeVersions within maxVersions deletes them all', async () => {
+    versionPages();
+    s3.on(DeleteObjectsCommand).resolves({});
+    const out = await store().purgeVersions('p/', () => true, undefined, 3);
+    expect(out).toMatchObject({ deleted: 3, notAttempted: 0 });
+    expect(out.overCap).toBeUndefined();
+  });
+
+  it('does not retry a retryable per-key error once the run must stop; reports the key as failed', async () => {
+    let sent = 0;
+    s3.on(DeleteObjectsCommand).callsFake(() => {
+      sent++;
+      return { Errors: [{ Key: 'k00001', Code: 'SlowDown' }] };
+    });
+    const out = await store({ keyAttempts: 4 }).deleteKeys(keys(3), () => sent >= 1);
+    expect(sent).toBe(1);
+    expect(out.deleted).toBe(2);
+    expect(out.deletedKeys.has('k00001')).toBe(false);
+    expect(out.errors).toEqual([
+      { key: 'k00001', versionId: undefined, code: 'SlowDown', message: expect.stringMatching(/not retried/) },
+    ]);
+    expect(out.stopped).toBe(true);
   });
 });
 
