@@ -24,7 +24,8 @@ export function objectScope(target: BackupTargetConfig): string {
  * annotations, Velero's velero-backup.json. The prefix layout reads nothing (it decides from the listing alone).
  */
 export function readPatterns(target: BackupTargetConfig): string[] {
-  if (target.layout === 'barman') return [`${target.prefix}base/*/backup.info`, `${target.prefix}base/*/annotations/*`];
+  if (target.layout === 'barman')
+    return [`${target.prefix}base/*/backup.info`, `${target.prefix}base/*/annotations/keep`];
   if (target.layout === 'velero') return [`${target.prefix}backups/*/velero-backup.json`];
   return [];
 }

@@ -68,7 +68,7 @@ describe('BackupPrunerStack', () => {
         Action: 's3:GetObject',
         Effect: 'Allow',
         Resource: [
-          arn('example-cnpg-backups/orders/orders-db/base/*/annotations/*'),
+          arn('example-cnpg-backups/orders/orders-db/base/*/annotations/keep'),
           arn('example-cnpg-backups/orders/orders-db/base/*/backup.info'),
         ],
       },
