@@ -9,6 +9,8 @@
  * The webhook URL is a secret: it never appears in an error message or a result.
  */
 
+import { sleep } from '../shared/concurrency';
+
 /** Slack webhook error bodies that will not succeed on retry (Slack docs: "should not be retried without correction"). */
 export const PERMANENT_SLACK_ERRORS: ReadonlySet<string> = new Set([
   'invalid_payload',
@@ -67,8 +69,6 @@ export interface SlackWebhookSenderOptions {
   readonly sleep?: (ms: number) => Promise<void>;
 }
 
-const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
 /** Retry-After as seconds or an HTTP date → milliseconds (undefined when absent or unreadable). */
 export function retryAfterMs(header: string | null, nowMs: number): number | undefined {
   if (!header) return undefined;
@@ -112,7 +112,7 @@ export class SlackWebhookSender {
     this.reserveMs = options.reserveMs ?? 1_000;
     this.defaultRetryAfterMs = options.defaultRetryAfterMs ?? 1_000;
     this.fetchImpl = options.fetchImpl ?? fetch;
-    this.sleep = options.sleep ?? defaultSleep;
+    this.sleep = options.sleep ?? sleep;
   }
 
   /**

@@ -1,3 +1,4 @@
+import { mapLimit } from '../shared/concurrency';
 import type { BackupTargetConfig } from '../../lib/config/backup-pruner';
 import { parseBackupInfo, type BackupInfoParse } from './backup-info';
 import { BACKUP_INFO_FILE, planBarmanRetention, type BarmanBackupFolder } from './barman-plan';
@@ -36,20 +37,6 @@ export interface PlanOptions {
 }
 
 const KEEP_ANNOTATION = 'annotations/keep';
-
-/** Maps `items` through `fn` with at most `limit` in flight, keeping order. */
-async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
-}
 
 class PlanStopped extends Error {}
 

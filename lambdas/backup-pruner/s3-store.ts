@@ -1,3 +1,4 @@
+import { sleep } from '../shared/concurrency';
 import { createHash } from 'node:crypto';
 import {
   DeleteObjectsCommand,
@@ -173,8 +174,6 @@ export function createS3Client(target: S3TargetConnection): S3Client {
   );
 }
 
-const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
 function errorCode(err: unknown): string {
   const e = err as { name?: string; Code?: string };
   return e?.Code ?? e?.name ?? 'Error';
@@ -196,7 +195,7 @@ export class S3ObjectStore implements ObjectStore {
     this.md5 = installContentMd5Fallback(client);
     if (options.contentMd5) this.md5.enabled = true;
     this.keyAttempts = options.keyAttempts ?? 4;
-    this.sleep = options.sleep ?? defaultSleep;
+    this.sleep = options.sleep ?? sleep;
     this.maxManifestBytes = options.maxManifestBytes ?? 1_048_576;
   }
 

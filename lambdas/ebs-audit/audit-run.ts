@@ -3,6 +3,7 @@
  * concurrency, and recording every account or region that could not be audited instead of stopping. The handler and
  * the CLI both call this; it takes its clients from a factory and its time from the caller.
  */
+import { createLimiter } from '../shared/concurrency';
 import type { AwsCredentialIdentity } from '@smithy/types';
 import type { MarkedVolumeElsewhere } from './actions';
 import {
@@ -66,28 +67,6 @@ export class CredentialCache {
   get(account: string): AwsCredentialIdentity | undefined {
     return this.map.get(account);
   }
-}
-
-/** A FIFO limiter: at most `limit` tasks run at once. */
-export function createLimiter(limit: number) {
-  if (!Number.isInteger(limit) || limit < 1)
-    throw new RangeError(`concurrency must be a positive integer (got ${limit})`);
-  let active = 0;
-  const queue: (() => void)[] = [];
-  const release = () => {
-    active -= 1;
-    const next = queue.shift();
-    if (next) next();
-  };
-  return async function run<T>(task: () => Promise<T>): Promise<T> {
-    if (active >= limit) await new Promise<void>((resolve) => queue.push(resolve));
-    active += 1; // a released slot is handed straight to the next in line
-    try {
-      return await task();
-    } finally {
-      release();
-    }
-  };
 }
 
 function destroy(client: { destroy?: () => void }): void {

@@ -4,7 +4,7 @@ import { ListAccountsCommand, OrganizationsClient } from '@aws-sdk/client-organi
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
-import { createLimiter, CredentialCache, runAudit, type AuditRunOptions } from '../../../lambdas/ebs-audit/audit-run';
+import { CredentialCache, runAudit, type AuditRunOptions } from '../../../lambdas/ebs-audit/audit-run';
 import { sdkClientFactory } from '../../../lambdas/ebs-audit/aws-ports';
 import { summarizeAudit } from '../../../lambdas/ebs-audit/report';
 import { awsError, whoAndWhere } from './fixtures';
@@ -245,24 +245,4 @@ test('time budget: regions not started are listed as not audited', async () => {
   );
   expect(result.auditedScopes).toEqual([{ account: HOME, region: 'us-east-1' }]);
   expect(result.notAudited).toEqual([expect.objectContaining({ region: 'eu-west-1', stage: 'time-budget' })]);
-});
-
-test('createLimiter never runs more than its limit at once and runs everything', async () => {
-  const limit = createLimiter(3);
-  let active = 0;
-  let peak = 0;
-  const done = await Promise.all(
-    Array.from({ length: 20 }, (_, i) =>
-      limit(async () => {
-        active += 1;
-        peak = Math.max(peak, active);
-        await new Promise((r) => setTimeout(r, 1 + (i % 3)));
-        active -= 1;
-        return i;
-      }),
-    ),
-  );
-  expect(done).toEqual(Array.from({ length: 20 }, (_, i) => i));
-  expect(peak).toBe(3);
-  expect(() => createLimiter(0)).toThrow(/concurrency/);
 });
