@@ -2,6 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import prettier from 'eslint-config-prettier';
 import { readdirSync } from 'node:fs';
+import { URL } from 'node:url';
 
 /**
  * Dependency direction (README "Architecture"): lib/ and cli/ may import lambdas/, never the other way; Lambda code
