@@ -9,7 +9,7 @@ describe('formatTable', () => {
       ],
       ['name', 'n'],
     );
-    expect(text).toBe('name    n\n----  ---\na       5\nbbb   123\n');
+    expect(text).toBe('name  n\n----  ---\na       5\nbbb   123\n');
   });
 
   it('cuts long cells (one long Name tag used to make 275-character lines)', () => {
