@@ -1,28 +1,11 @@
 import { Stack } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Match } from 'aws-cdk-lib/assertions';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import { join } from 'node:path';
-import { functionSettings, parseConfig } from '../../lib/config';
-import { OpsFunction, checkEnvironmentSize } from '../../lib/constructs/ops-function';
-import { ScheduledJob } from '../../lib/constructs/scheduled-job';
-import { nagViolations, testApp } from './infra-helpers';
+import { functionSettings, parseConfig } from '../../../lib/config';
+import { OpsFunction, checkEnvironmentSize } from '../../../lib/constructs/ops-function';
+import { testApp } from '../infra-helpers';
 
-const entry = join(__dirname, '../fixtures/handlers/noop.ts');
-
-function stackWithJob(overrides = {}) {
-  const app = testApp();
-  const stack = new Stack(app, 'Test', { env: { account: '123456789012', region: 'eu-west-1' } });
-  const topic = new sns.Topic(stack, 'Ops', { enforceSSL: true });
-  const settings = functionSettings(parseConfig({ defaults: { logRetentionDays: 14 } }).defaults, overrides);
-  const job = new ScheduledJob(stack, 'Job', {
-    jobName: 'test-job',
-    entry,
-    opsTopic: topic,
-    settings,
-    schedule: 'rate(1 day)',
-  });
-  return { app, stack, topic, job, template: Template.fromStack(stack) };
-}
+import { entry, stackWithJob } from './job-stack';
 
 describe('OpsFunction', () => {
   it('runs nodejs24.x on arm64 with JSON logs, source maps and Powertools env', () => {
@@ -142,39 +125,5 @@ describe('OpsFunction', () => {
     expect(job.fn.alarms).toHaveLength(3);
     expect(job.fn.deadLetterQueue).toBeDefined();
     expect(job.fn.logGroup).toBeDefined();
-  });
-});
-
-describe('ScheduledJob', () => {
-  it('invokes the function on the schedule with retries and the DLQ on the target', () => {
-    const { template } = stackWithJob();
-    template.hasResourceProperties('AWS::Events::Rule', {
-      ScheduleExpression: 'rate(1 day)',
-      State: 'ENABLED',
-      Targets: [
-        Match.objectLike({
-          Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('JobFunction'), 'Arn'] },
-          RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 3600 },
-          DeadLetterConfig: { Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('JobFunctionDlq'), 'Arn'] } },
-        }),
-      ],
-    });
-    // EventBridge may write to the DLQ only for this rule.
-    template.hasResourceProperties('AWS::SQS::QueuePolicy', {
-      PolicyDocument: {
-        Statement: Match.arrayWith([
-          Match.objectLike({
-            Principal: { Service: 'events.amazonaws.com' },
-            Action: 'sqs:SendMessage',
-            Condition: { ArnEquals: Match.anyValue() },
-          }),
-        ]),
-      },
-    });
-  });
-
-  it('passes cdk-nag with no acknowledgment outside the house construct', () => {
-    const { stack } = stackWithJob();
-    expect(nagViolations(stack)).toEqual([]);
   });
 });
