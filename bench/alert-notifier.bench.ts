@@ -13,7 +13,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { AlertNotifier } from '../lambdas/alert-notifier/notifier';
+import { AlertNotifier } from '../lambdas/alert-notifier/job';
 import { logger } from '../lambdas/shared/powertools';
 import { alertNotifierConfig } from '../lambdas/alert-notifier/config';
 import { OPS_BUNDLING } from '../lib/constructs/ops-function';

@@ -1,6 +1,6 @@
 import { isWebUrl } from './links';
 import { asArray, asRecord, isoTime, stringMap, text, tryParseJson, type JsonRecord } from './json';
-import type { Notification, NotificationField, NotificationItem, NotificationLink, Severity } from './model';
+import type { Notification, NotificationField, NotificationItem, NotificationLink, Severity } from '../types';
 
 /** One alert of an Alertmanager notification. */
 export interface AlertmanagerAlert {

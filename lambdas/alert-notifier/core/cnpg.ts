@@ -1,5 +1,5 @@
-import { FRESHNESS_METRICS, TARGET_DIMENSION } from '../shared/backup-freshness';
-import type { CnpgSignal, Notification, NotificationLink } from './model';
+import { FRESHNESS_METRICS, TARGET_DIMENSION } from '../../shared/backup-freshness';
+import type { CnpgSignal, Notification, NotificationLink } from '../types';
 
 /** Texts that name a CNPG failover on their own (metric, Kubernetes event reasons, chart rule names). */
 const FAILOVER_SPECIFIC = [
