@@ -14,7 +14,7 @@ import {
   type AuditResult,
 } from '../../../lambdas/ebs-audit/report';
 import { classifyVolume, type ClassificationRules } from '../../../lambdas/ebs-audit/volumes';
-import { parseOpsEventNotification } from '../../../lambdas/alert-notifier/ops-events';
+import { parseOpsEventNotification } from '../../../lambdas/alert-notifier/core/ops-events';
 
 const rules: ClassificationRules = {
   ownerTags: ['owner'],

@@ -1,6 +1,6 @@
 import { isWebUrl } from './links';
 import { asArray, asRecord, isoTime, stringMap, text, tryParseJson, type JsonRecord } from './json';
-import type { Notification, NotificationField, NotificationItem, NotificationLink, Severity } from './model';
+import type { Notification, NotificationField, NotificationItem, NotificationLink, Severity } from '../types';
 
 /** One alert of an Alertmanager notification. */
 export interface AlertmanagerAlert {
@@ -147,7 +147,8 @@ export function salvageAlertmanagerJson(body: string): AlertmanagerGroup {
 
 /** The default AMP template: "Alerts Firing:" / "Alerts Resolved:" lists of Labels / Annotations / Source. */
 export function looksLikeAlertmanagerText(body: string): boolean {
-  return /^Alerts (Firing|Resolved):\s*$/m.test(body) || /^Labels:\s*\n\s*- alertname = /m.test(body);
+  // Character classes that cannot overlap the newline that follows them: no backtracking over long blank runs.
+  return /^Alerts (Firing|Resolved):[ \t\r]*$/m.test(body) || /^Labels:(?:[ \t\r]*\n){1,4}[ \t]*- alertname = /m.test(body);
 }
 
 export function groupFromText(body: string, truncated: boolean): AlertmanagerGroup {

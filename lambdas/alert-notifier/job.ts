@@ -1,24 +1,9 @@
-import type { AlertNotifierConfig } from './config';
-import { classifyCnpg } from './cnpg';
-import { extractInbound } from './inbound';
-import type { Notification } from './model';
-import { parseInbound, type InboundMessage } from './parse';
-import { RecentKeys } from './recent-keys';
-import { renderSlackMessage, type SlackPayload } from './render-slack';
-import { routeNotification, type RouteDecision } from './routing';
-import { TransientDeliveryError, type DeliveryResult } from './slack-webhook';
-import { InvalidWebhookUrlError } from './webhook-errors';
-
-/** What the notifier needs from the outside world (ports), so tests and the CLI can replace each. */
-export interface NotifierPorts {
-  /**
-   * Webhook URL of a route; undefined when the secret has no entry for it. Throws InvalidWebhookUrlError when the
-   * entry is not a usable URL (the route then falls back to the default route), anything else when the secret cannot
-   * be read (the invocation then fails and is retried).
-   */
-  readonly webhookUrl: (route: string) => Promise<string | undefined>;
-  readonly send: (url: string, payload: SlackPayload, remainingMs: () => number) => Promise<DeliveryResult>;
-}
+import { extractInbound } from './core/inbound';
+import { prepareMessage, type PrepareConfig, type PreparedMessage } from './core/prepare';
+import { RecentKeys } from './core/recent-keys';
+import type { SlackPayload } from './core/render-slack';
+import { InvalidWebhookUrlError, TransientDeliveryError, type DeliveryResult, type NotifierPorts } from './ports';
+import type { InvocationOutcome } from './types';
 
 /** Structured log sink (Powertools Logger in the handler); never given a webhook URL. */
 export interface NotifierLog {
@@ -38,26 +23,12 @@ export type NotifierMetric =
   | 'CnpgSignals';
 
 export interface NotifierDeps {
-  readonly config: Pick<AlertNotifierConfig, 'routes' | 'defaultRoute' | 'runbooks'>;
+  readonly config: PrepareConfig;
   readonly ports: NotifierPorts;
   readonly log: NotifierLog;
   readonly metric: (name: NotifierMetric, count?: number) => void;
   /** Survives between invocations of a warm container. */
   readonly seen?: RecentKeys;
-}
-
-export interface PreparedMessage {
-  readonly notification: Notification;
-  readonly decision: RouteDecision;
-  readonly payload: SlackPayload;
-}
-
-export interface InvocationOutcome {
-  readonly sent: number;
-  readonly duplicates: number;
-  readonly rejected: number;
-  readonly permanentFailures: number;
-  readonly transientFailures: number;
 }
 
 /** Raised at the end of an invocation when any message could not be delivered for a reason worth retrying. */
@@ -66,13 +37,6 @@ export class DeliveryFailedError extends Error {
     super(`${failures.length} message(s) not delivered, will be retried: ${failures.join('; ')}`);
     this.name = 'DeliveryFailedError';
   }
-}
-
-/** Parse → CNPG classification → route → render, for one message. Pure; never throws on any input. */
-export function prepareMessage(message: InboundMessage, config: NotifierDeps['config']): PreparedMessage {
-  const notification = classifyCnpg(parseInbound(message), config.runbooks);
-  const decision = routeNotification(notification, message.topicArn, config.routes, config.defaultRoute);
-  return { notification, decision, payload: renderSlackMessage(notification, decision.mention) };
 }
 
 /**

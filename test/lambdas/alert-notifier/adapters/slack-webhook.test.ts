@@ -1,82 +1,11 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { Command } from 'commander';
 import { join } from 'node:path';
-import { registerAlertNotifierCommand } from '../../cli/commands/alert-notifier';
-import { AlertNotifier } from '../../lambdas/alert-notifier/notifier';
-import { SlackWebhookSender, TransientDeliveryError } from '../../lambdas/alert-notifier/slack-webhook';
-import { fixtureText, ROUTES_CONFIG, snsEvent } from '../lambdas/alert-notifier/helpers';
-
-interface Received {
-  readonly path: string;
-  readonly method: string;
-  readonly contentType: string | undefined;
-  readonly body: string;
-  readonly at: number;
-}
-
-/** A loopback Slack webhook stand-in: behaviour chosen by path, every request recorded. */
-class FakeSlack {
-  readonly received: Received[] = [];
-  private server!: Server;
-  private rateLimited = new Map<string, number>();
-  base = '';
-
-  async start(): Promise<void> {
-    this.server = createServer((req, res) => this.answer(req, res));
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
-    this.base = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
-  }
-
-  async stop(): Promise<void> {
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
-  }
-
-  private answer(req: IncomingMessage, res: ServerResponse) {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const path = req.url ?? '/';
-      this.received.push({
-        path,
-        method: req.method ?? '',
-        contentType: req.headers['content-type'],
-        body: Buffer.concat(chunks).toString('utf8'),
-        at: Date.now(),
-      });
-      const reply = (status: number, body: string, headers: Record<string, string> = {}) => {
-        res.writeHead(status, { 'content-type': 'text/html', ...headers });
-        res.end(body);
-      };
-      if (path.startsWith('/ok')) return reply(200, 'ok');
-      if (path.startsWith('/rate-limited-once')) {
-        const seen = this.rateLimited.get(path) ?? 0;
-        this.rateLimited.set(path, seen + 1);
-        return seen === 0 ? reply(429, 'rate_limited', { 'retry-after': '1' }) : reply(200, 'ok');
-      }
-      if (path.startsWith('/rate-limited-long')) return reply(429, 'rate_limited', { 'retry-after': '120' });
-      if (path.startsWith('/rate-limited-always')) return reply(429, 'rate_limited', { 'retry-after': '0' });
-      if (path.startsWith('/server-error')) return reply(500, 'rollup_error');
-      if (path.startsWith('/invalid')) return reply(400, 'invalid_payload');
-      if (path.startsWith('/gone')) return reply(404, 'no_service');
-      if (path.startsWith('/archived')) return reply(410, 'channel_is_archived');
-      if (path.startsWith('/hang')) return; // never answers: the client must time out
-      // /status/<code>/<url-encoded body>: any status with any body.
-      const status = /^\/status\/(\d{3})\/?(.*)$/.exec(path);
-      if (status) return reply(Number(status[1]), decodeURIComponent(status[2]));
-      // Bodies that quote the webhook URL (a proxy or a framework's default error page).
-      if (path.startsWith('/echo-404')) return reply(404, `Cannot POST ${path}`);
-      if (path.startsWith('/html-502'))
-        return reply(
-          502,
-          `<html><head><title>502 Bad Gateway</title></head><body><h1>Bad Gateway</h1><p>upstream https://hooks.slack.com${path} failed; also tried hooks.slack.com${path}</p></body></html>`,
-        );
-      if (path.startsWith('/code-and-url')) return reply(400, `invalid_payload for hooks.slack.com${path}`);
-      return reply(404, 'not_found');
-    });
-  }
-}
+import { registerAlertNotifierCommand } from '../../../../cli/commands/alert-notifier';
+import { SlackWebhookSender } from '../../../../lambdas/alert-notifier/adapters/slack-webhook';
+import { AlertNotifier } from '../../../../lambdas/alert-notifier/job';
+import { TransientDeliveryError } from '../../../../lambdas/alert-notifier/ports';
+import { FIXTURES, fixtureText, ROUTES_CONFIG, snsEvent } from '../../../doubles/alert-notifier-events';
+import { FakeSlack } from '../../../doubles/fake-slack';
 
 const payload = { text: 'hello', attachments: [{ color: '#2EB67D', fallback: 'hello', blocks: [] }] };
 
@@ -320,7 +249,7 @@ describe('a response body quoting the webhook URL never reaches logs, errors or 
           'platform-ops',
           'alert-notifier',
           '--event',
-          join(__dirname, '../fixtures/alert-notifier/ops-event.json'),
+          join(FIXTURES, 'ops-event.json'),
           '--webhook-url',
           url,
           ...extra,

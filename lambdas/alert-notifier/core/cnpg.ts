@@ -1,20 +1,25 @@
-import { FRESHNESS_METRICS, TARGET_DIMENSION } from '../shared/backup-freshness';
-import type { CnpgSignal, Notification, NotificationLink } from './model';
+import { FRESHNESS_METRICS, TARGET_DIMENSION } from '../../shared/backup-freshness';
+import type { CnpgSignal, Notification, NotificationLink } from '../types';
 
+/**
+ * Every pattern below runs over text of any origin (alarm descriptions, alert annotations of up to 256 KB), so none may
+ * backtrack without bound: each repetition has an upper bound, so a pattern does a bounded amount of work per starting
+ * position and runs in time linear in its text; and each piece of text it sees is cut to MAX_SCANNED first.
+ */
 /** Texts that name a CNPG failover on their own (metric, Kubernetes event reasons, chart rule names). */
 const FAILOVER_SPECIFIC = [
   /cnpg_pg_replication_in_recovery/,
   /\bFailingOver\b/,
   /\bFailoverTarget\b/,
   /HACritical/,
-  /CNPG\w*Failover/i,
+  /CNPG\w{0,64}Failover/i,
   /Failing over/,
 ];
 /** Texts that name a CNPG backup or WAL-archiving failure on their own. */
 const BACKUP_SPECIFIC = [
   /\bLastBackupFailed\b/,
   /last_failed_backup_timestamp/,
-  /CNPG\w*BackupFailed/i,
+  /CNPG\w{0,64}BackupFailed/i,
   /\bLastFailedArchiveTime\b/,
   /pg_stat_archiver_(failed_count|last_failed_time)/,
   /ContinuousArchiving/,
@@ -22,11 +27,16 @@ const BACKUP_SPECIFIC = [
 /** Generic words that count only when the message is otherwise about CNPG/PostgreSQL. */
 const FAILOVER_GENERIC = [/fail-?over/i];
 const BACKUP_GENERIC = [
-  /backup[\s_-]*(failed|failure|fail)/i,
-  /wal[\s_-]*archiv\w*[\s_-]*(failed|failure|fail)/i,
-  /archiv\w* fail/i,
+  /backup[\s_-]{0,8}(failed|failure|fail)/i,
+  /wal[\s_-]{0,8}archiv\w{0,32}[\s_-]{0,8}(failed|failure|fail)/i,
+  /archiv\w{0,32} fail/i,
 ];
 const CNPG_CONTEXT = /cnpg|cloudnative-?pg|postgres/i;
+
+/** The most characters of one text (a description, a signal, a tag) the classifier looks at. */
+export const MAX_SCANNED = 4_000;
+/** Kubernetes names are at most 253 characters; longer values are not names. */
+const MAX_NAME = 253;
 
 /** Label/tag/dimension keys that name the CNPG cluster, best first. */
 const CLUSTER_KEYS = [
@@ -48,7 +58,7 @@ const FRESHNESS_METRIC_NAMES: ReadonlySet<string> = new Set(Object.values(FRESHN
 export type RunbookLinks = Partial<Record<CnpgSignal, string>>;
 
 function clusterFromPod(pod: string | undefined): string | undefined {
-  const match = pod ? /^([a-z0-9][a-z0-9-]*?)-\d+$/.exec(pod) : null;
+  const match = pod && pod.length <= MAX_NAME ? /^([a-z0-9][a-z0-9-]{0,252}?)-\d{1,6}$/.exec(pod) : null;
   return match?.[1];
 }
 
@@ -65,7 +75,9 @@ export function cnpgClusterName(n: Notification): string | undefined {
     const fromPod = clusterFromPod(map.pod ?? map.EKS_PodName ?? map.PodName);
     if (fromPod) return fromPod;
   }
-  const fromText = /Failing over from ([a-z0-9-]+?)-\d+\b/.exec(n.signals.join('\n'));
+  const fromText = /Failing over from ([a-z0-9][a-z0-9-]{0,252}?)-\d{1,6}\b/.exec(
+    n.signals.map((s) => s.slice(0, MAX_SCANNED)).join('\n'),
+  );
   return fromText?.[1];
 }
 
@@ -77,7 +89,9 @@ export function detectCnpgSignal(n: Notification): CnpgSignal | undefined {
     n.reason ?? '',
     ...n.signals,
     ...Object.entries(n.tags).map(([k, v]) => `${k}=${v}`),
-  ].join('\n');
+  ]
+    .map((text) => text.slice(0, MAX_SCANNED))
+    .join('\n');
   const isCnpg =
     CNPG_CONTEXT.test(haystack) ||
     CLUSTER_KEYS.slice(0, 5).some((k) => n.tags[k] !== undefined || n.dimensions?.[k] !== undefined);

@@ -19,7 +19,7 @@ export type InputKind =
   | 'eventbridge'
   | 'fallback';
 
-/** A CNPG-specific signal recognised in the input (see cnpg.ts). */
+/** A CNPG-specific signal recognised in the input (see core/cnpg.ts). */
 export type CnpgSignal = 'failover' | 'backup-failed';
 
 export interface NotificationField {
@@ -88,19 +88,37 @@ export interface MessageOrigin {
   readonly subject?: string | undefined;
 }
 
-export const KNOWN_STATES: readonly NotificationState[] = [
-  'ALARM',
-  'OK',
-  'INSUFFICIENT_DATA',
-  'WARNING',
-  'INFO',
-  'UNKNOWN',
-];
+/** One message to render, whatever carried it. */
+export interface InboundMessage {
+  /** `sns` when it came in an SNS record, `eventbridge` when the event invoked us directly. */
+  readonly via: 'sns' | 'eventbridge';
+  /** SNS Message (text); for direct EventBridge events the event itself is in `event`. */
+  readonly body?: string;
+  readonly event?: Record<string, unknown>;
+  readonly subject?: string | undefined;
+  readonly topicArn?: string | undefined;
+  /** SNS MessageId or EventBridge event id: the duplicate-delivery key. */
+  readonly messageId?: string | undefined;
+  /** SNS message attributes, values as text (AMP sets `truncated`/`modified`; AWS Backup sets `State`...). */
+  readonly attributes: Readonly<Record<string, string>>;
+}
 
-/** Maps an alarm state text to a known state; anything else is UNKNOWN (the raw text is kept by the caller). */
-export function alarmState(raw: unknown): NotificationState {
-  if (typeof raw !== 'string') return 'UNKNOWN';
-  const upper = raw.trim().toUpperCase();
-  if (upper === 'ALARM' || upper === 'OK' || upper === 'INSUFFICIENT_DATA') return upper;
-  return 'UNKNOWN';
+/** A record we could not even read (the reason names the field). */
+export interface RejectedRecord {
+  readonly index: number;
+  readonly reason: string;
+}
+
+export interface InboundBatch {
+  readonly messages: readonly { readonly index: number; readonly message: InboundMessage }[];
+  readonly rejected: readonly RejectedRecord[];
+}
+
+/** The counts of one invocation. */
+export interface InvocationOutcome {
+  readonly sent: number;
+  readonly duplicates: number;
+  readonly rejected: number;
+  readonly permanentFailures: number;
+  readonly transientFailures: number;
 }

@@ -1,6 +1,6 @@
 import { alarmConsoleUrl } from './links';
 import { arnParts, asArray, asRecord, isoTime, num, stringMap, text, tryParseJson, type JsonRecord } from './json';
-import { alarmState, type Notification, type NotificationField, type NotificationItem, type Severity } from './model';
+import type { Notification, NotificationField, NotificationItem, NotificationState, Severity } from '../types';
 
 const COMPARISON: Record<string, string> = {
   GreaterThanOrEqualToThreshold: '>=',
@@ -11,6 +11,14 @@ const COMPARISON: Record<string, string> = {
   LessThanLowerThreshold: 'below the band',
   GreaterThanUpperThreshold: 'above the band',
 };
+
+/** Maps an alarm state text to a known state; anything else is UNKNOWN (the raw text is kept by the caller). */
+export function alarmState(raw: unknown): NotificationState {
+  if (typeof raw !== 'string') return 'UNKNOWN';
+  const upper = raw.trim().toUpperCase();
+  if (upper === 'ALARM' || upper === 'OK' || upper === 'INSUFFICIENT_DATA') return upper;
+  return 'UNKNOWN';
+}
 
 /** `severity` (or `Severity`) tag when it names one of ours. */
 export function severityFromTags(tags: Record<string, string>, fallback: Severity): Severity {

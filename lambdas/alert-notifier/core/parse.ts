@@ -1,4 +1,4 @@
-import { parseOpsEvent } from '../shared/ops-event';
+import { parseOpsEvent } from '../../shared/ops-event';
 import {
   groupFromJson,
   groupFromText,
@@ -12,23 +12,8 @@ import { isBackupJobEvent, parseBackupJobEvent, parseBackupNotification } from '
 import { isCloudWatchAlarmMessage, parseCloudWatchAlarm, parseCloudWatchAlarmEvent } from './cloudwatch';
 import { parseFallback, parseGenericEvent } from './fallback';
 import { arnParts, asRecord, tryParseJson, type JsonRecord } from './json';
-import type { Notification } from './model';
+import type { InboundMessage, Notification } from '../types';
 import { parseOpsEventNotification } from './ops-events';
-
-/** One message to render, whatever carried it. */
-export interface InboundMessage {
-  /** `sns` when it came in an SNS record, `eventbridge` when the event invoked us directly. */
-  readonly via: 'sns' | 'eventbridge';
-  /** SNS Message (text); for direct EventBridge events the event itself is in `event`. */
-  readonly body?: string;
-  readonly event?: JsonRecord;
-  readonly subject?: string | undefined;
-  readonly topicArn?: string | undefined;
-  /** SNS MessageId or EventBridge event id: the duplicate-delivery key. */
-  readonly messageId?: string | undefined;
-  /** SNS message attributes, values as text (AMP sets `truncated`/`modified`; AWS Backup sets `State`...). */
-  readonly attributes: Readonly<Record<string, string>>;
-}
 
 /** An EventBridge event (direct, or forwarded through SNS). */
 export function parseEventBridgeEvent(event: JsonRecord): Notification {

@@ -1,5 +1,5 @@
-import type { OpsEvent } from '../shared/ops-event';
-import type { Notification, NotificationField, NotificationState } from './model';
+import type { OpsEvent } from '../../shared/ops-event';
+import type { Notification, NotificationField, NotificationState } from '../types';
 
 const STATE_BY_SEVERITY: Record<OpsEvent['severity'], NotificationState> = {
   critical: 'ALARM',

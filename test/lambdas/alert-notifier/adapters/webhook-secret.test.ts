@@ -6,12 +6,11 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import {
-  InvalidWebhookUrlError,
   WebhookDirectory,
-  WebhookSecretError,
   secretsManagerLoader,
   webhookUrlProblem,
-} from '../../../lambdas/alert-notifier/webhook-secret';
+} from '../../../../lambdas/alert-notifier/adapters/webhook-secret';
+import { InvalidWebhookUrlError, WebhookSecretError } from '../../../../lambdas/alert-notifier/ports';
 
 const secretsMock = mockClient(SecretsManagerClient);
 const SECRET = 'platform-ops/slack-webhooks';

@@ -5,10 +5,8 @@
  */
 import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { asRecord } from './json';
-import { InvalidWebhookUrlError, WebhookSecretError } from './webhook-errors';
-
-export { InvalidWebhookUrlError, WebhookSecretError };
+import { asRecord } from '../core/json';
+import { InvalidWebhookUrlError, WebhookSecretError, type WebhookSecretSource } from '../ports';
 
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
@@ -29,7 +27,7 @@ export function webhookUrlProblem(value: unknown): string | undefined {
 /** Loads the secret's parsed JSON value. */
 export type SecretLoader = () => Promise<unknown>;
 
-export class WebhookDirectory {
+export class WebhookDirectory implements WebhookSecretSource {
   constructor(
     private readonly secretName: string,
     private readonly load: SecretLoader,

@@ -1,14 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import {
-  AlertNotifier,
-  DeliveryFailedError,
-  type NotifierMetric,
-  type NotifierPorts,
-} from '../../../lambdas/alert-notifier/notifier';
-import type { SlackPayload } from '../../../lambdas/alert-notifier/render-slack';
-import { TransientDeliveryError, type DeliveryResult } from '../../../lambdas/alert-notifier/slack-webhook';
-import { WebhookDirectory } from '../../../lambdas/alert-notifier/webhook-secret';
-import { fixtureJson, fixtureText, OPS_TOPIC, ROUTES_CONFIG, snsEvent } from './helpers';
+import { AlertNotifier, DeliveryFailedError, type NotifierMetric } from '../../../lambdas/alert-notifier/job';
+import type { SlackPayload } from '../../../lambdas/alert-notifier/core/render-slack';
+import { WebhookDirectory } from '../../../lambdas/alert-notifier/adapters/webhook-secret';
+import { TransientDeliveryError, type NotifierPorts } from '../../../lambdas/alert-notifier/ports';
+import { fixtureJson, fixtureText, OPS_TOPIC, ROUTES_CONFIG, snsEvent } from '../../doubles/alert-notifier-events';
+import { RecordingSlack, SENT, type SlackAnswer } from '../../doubles/fake-slack';
 
 /** The contract allows any job a critical ops event; the critical route is tested with one. */
 const CRITICAL_OPS_EVENT = JSON.stringify({ ...fixtureJson('ops-event.json'), severity: 'critical' });
@@ -21,29 +17,23 @@ const URLS: Record<string, string> = {
 
 interface Harness {
   notifier: AlertNotifier;
-  sent: { route: string; payload: SlackPayload }[];
+  readonly sent: { route: string; payload: SlackPayload }[];
   logs: { level: string; message: string; extra?: Record<string, unknown> }[];
   metrics: Partial<Record<NotifierMetric, number>>;
 }
 
-function harness(
-  answer: (payload: SlackPayload, url: string) => DeliveryResult | Promise<DeliveryResult> = () => ({
-    outcome: 'sent',
-    attempts: 1,
-    httpStatus: 200,
-  }),
-  urls = URLS,
-): Harness {
-  const h: Harness = { notifier: undefined as unknown as AlertNotifier, sent: [], logs: [], metrics: {} };
-  const ports: NotifierPorts = {
-    webhookUrl: async (route) => urls[route],
-    send: async (url, payload) => {
-      const route = Object.entries(urls).find(([, u]) => u === url)?.[0] ?? '?';
-      const result = await answer(payload, url);
-      if (result.outcome === 'sent') h.sent.push({ route, payload });
-      return result;
+function harness(answer: SlackAnswer = () => SENT, urls = URLS): Harness {
+  const slack = new RecordingSlack(answer);
+  const routeOf = (url: string) => Object.entries(urls).find(([, u]) => u === url)?.[0] ?? '?';
+  const h: Harness = {
+    notifier: undefined as unknown as AlertNotifier,
+    get sent() {
+      return slack.sent.map(({ url, payload }) => ({ route: routeOf(url), payload }));
     },
+    logs: [],
+    metrics: {},
   };
+  const ports: NotifierPorts = { webhookUrl: async (route) => urls[route], send: slack.send };
   const log = (level: string) => (message: string, extra?: Record<string, unknown>) =>
     h.logs.push({ level, message, extra });
   h.notifier = new AlertNotifier({

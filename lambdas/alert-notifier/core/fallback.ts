@@ -1,5 +1,5 @@
 import { asArray, text, type JsonRecord } from './json';
-import type { Notification } from './model';
+import type { Notification } from '../types';
 
 /** The most characters of an unrecognised body shown (in a code block). */
 export const MAX_FALLBACK_BODY = 2_000;

@@ -1,6 +1,6 @@
 import { backupJobConsoleUrl } from './links';
 import { arnParts, asRecord, isoTime, num, text, type JsonRecord } from './json';
-import type { Notification, NotificationField, NotificationState, Severity } from './model';
+import type { Notification, NotificationField, NotificationState, Severity } from '../types';
 
 interface BackupStateView {
   readonly state: NotificationState;

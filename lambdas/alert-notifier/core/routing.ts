@@ -1,5 +1,5 @@
-import type { AlertRoute } from './config';
-import type { Notification } from './model';
+import type { AlertRoute } from '../config';
+import type { Notification } from '../types';
 
 export type Mention = AlertRoute['mention'];
 

@@ -1,8 +1,9 @@
+/** Alert-notifier inputs for tests and benches: fixture files, SNS-to-Lambda events, a routes config. */
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import type { InboundMessage } from '../../../lambdas/alert-notifier/parse';
+import type { InboundMessage } from '../../lambdas/alert-notifier/types';
 
-export const FIXTURES = path.join(__dirname, '../../fixtures/alert-notifier');
+export const FIXTURES = path.join(__dirname, '../fixtures/alert-notifier');
 
 export function fixtureText(name: string): string {
   return readFileSync(path.join(FIXTURES, name), 'utf8');

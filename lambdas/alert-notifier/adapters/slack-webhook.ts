@@ -9,7 +9,8 @@
  * The webhook URL is a secret: it never appears in an error message or a result.
  */
 
-import { sleep } from '../shared/concurrency';
+import { sleep } from '../../shared/concurrency';
+import { TransientDeliveryError, type DeliveryResult, type SlackSender, type TransientReason } from '../ports';
 
 /** Slack webhook error bodies that will not succeed on retry (Slack docs: "should not be retried without correction"). */
 export const PERMANENT_SLACK_ERRORS: ReadonlySet<string> = new Set([
@@ -36,25 +37,6 @@ export const PERMANENT_SLACK_ERRORS: ReadonlySet<string> = new Set([
 
 /** Statuses whose answer will not change on retry, whatever the body says. */
 export const PERMANENT_HTTP_STATUSES: ReadonlySet<number> = new Set([400, 403, 404, 410]);
-
-export type TransientReason =
-  'server-error' | 'retryable-status' | 'timeout' | 'network' | 'rate-limited' | 'no-time-left';
-
-/** A failure worth retrying later: thrown so the invocation fails and Lambda/SNS retry, then the DLQ keeps it. */
-export class TransientDeliveryError extends Error {
-  constructor(
-    message: string,
-    readonly reason: TransientReason,
-    readonly httpStatus?: number,
-  ) {
-    super(message);
-    this.name = 'TransientDeliveryError';
-  }
-}
-
-export type DeliveryResult =
-  | { readonly outcome: 'sent'; readonly attempts: number; readonly httpStatus: number }
-  | { readonly outcome: 'rejected'; readonly attempts: number; readonly httpStatus: number; readonly error: string };
 
 export interface SlackWebhookSenderOptions {
   /** Per-request timeout (ms). */
@@ -98,7 +80,7 @@ function networkReason(err: unknown): { reason: TransientReason; detail: string 
   return { reason: 'network', detail: typeof code === 'string' && /^[A-Z_]+$/.test(code) ? code : 'network error' };
 }
 
-export class SlackWebhookSender {
+export class SlackWebhookSender implements SlackSender {
   private readonly timeoutMs: number;
   private readonly maxRateLimitRetries: number;
   private readonly reserveMs: number;

@@ -1,4 +1,4 @@
-import type { Notification, NotificationField, NotificationState } from './model';
+import type { Notification, NotificationField, NotificationState } from '../types';
 import type { Mention } from './routing';
 
 /** Slack limits (Block Kit reference) and our own, tighter budgets that keep a message well under Slack's size limit. */

@@ -1,16 +1,5 @@
 import { asArray, asRecord, text, type JsonRecord } from './json';
-import type { InboundMessage } from './parse';
-
-/** A record we could not even read (the reason names the field). */
-export interface RejectedRecord {
-  readonly index: number;
-  readonly reason: string;
-}
-
-export interface InboundBatch {
-  readonly messages: readonly { readonly index: number; readonly message: InboundMessage }[];
-  readonly rejected: readonly RejectedRecord[];
-}
+import type { InboundBatch, InboundMessage, RejectedRecord } from '../types';
 
 function snsAttributes(raw: unknown): Record<string, string> {
   const out: Record<string, string> = {};
