@@ -6,13 +6,16 @@ import * as z from 'zod';
 import { type BackupTargetConfig, backupPrunerConfig } from './config';
 import { createAwsClient } from '../shared/aws-clients';
 import { envField, parseEnv } from '../shared/env';
-import { OpsEventPublisher, buildOpsEvent } from '../shared/ops-event';
+import { OpsEventPublisher } from '../shared/ops-event';
 import { logger, metrics } from '../shared/powertools';
 import { accountFromArn, currentRegion, makeDeadline } from '../shared/run-context';
 import { TARGET_DIMENSION } from '../shared/backup-freshness';
-import { freshnessMetrics } from './freshness';
-import { runPruner, summarizeRun, type RunReport } from './run';
-import { S3ObjectStore, createS3Client } from './s3-store';
+import { createS3Client } from './adapters/s3-client';
+import { S3ObjectStore } from './adapters/s3-store';
+import { freshnessMetrics } from './core/freshness';
+import { buildPrunerEvent } from './event';
+import { runPruner } from './job';
+import type { RunReport } from './types';
 
 /** Validated once at init with the same schema the stack used at synth time. */
 const env = parseEnv(
@@ -79,41 +82,11 @@ export const handler = async (
     single.publishStoredMetrics();
   }
 
-  const { kind, severity, summary } = summarizeRun(report);
-  const event = buildOpsEvent(
-    {
-      source: 'backup-pruner',
-      kind,
-      severity,
-      summary,
-      details: {
-        dryRun: report.dryRun,
-        objectsToDelete: report.objectsToDelete,
-        bytesToFree: report.bytesToFree,
-        deleted: report.deleted,
-        errors: report.errors,
-        capExceeded: report.capExceeded,
-        notStarted: report.notStarted,
-        targets: report.targets.map((t) => ({
-          target: t.target,
-          layout: t.layout,
-          location: `s3://${t.bucket}/${t.prefix}`,
-          refused: t.refused,
-          backupsToDelete: t.backups
-            .filter((b) => b.action === 'delete')
-            .map((b) => b.id)
-            .slice(0, 50),
-          objectsToDelete: t.objectsToDelete,
-          bytesToFree: t.bytesToFree,
-          deleted: t.deleted,
-          errors: t.errors.slice(0, 20),
-          warnings: t.warnings.slice(0, 20),
-          resume: t.resume,
-        })),
-      },
-    },
-    { account: accountFromArn(context.invokedFunctionArn), region: currentRegion(), now },
-  );
+  const event = buildPrunerEvent(report, {
+    account: accountFromArn(context.invokedFunctionArn),
+    region: currentRegion(),
+    now,
+  });
   try {
     await publisher.publish(event);
   } catch (err) {
