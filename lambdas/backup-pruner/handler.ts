@@ -1,4 +1,5 @@
-import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
+import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SNSClient } from '@aws-sdk/client-sns';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Context } from 'aws-lambda';
@@ -27,6 +28,15 @@ const env = parseEnv(
 const config = env.JOB_CONFIG;
 const publisher = new OpsEventPublisher(createAwsClient(SNSClient), env.OPS_TOPIC_ARN);
 const s3Clients = new Map<string, S3Client>();
+/**
+ * When this invocation must stop working (epoch ms), set at the start of each run: every S3 and Secrets Manager call
+ * is bounded by it, so a store that accepts and never answers cannot carry the run past its stop-before-timeout check.
+ */
+let stopAt = Number.POSITIVE_INFINITY;
+const runDeadline = () => stopAt;
+const secrets = new SecretsProvider({
+  awsSdkV3Client: createAwsClient(SecretsManagerClient, { deadline: runDeadline }),
+});
 const storeCredentials = z.object({ accessKeyId: z.string().min(1), secretAccessKey: z.string().min(1) });
 
 /** One S3 client per endpoint/region/credentials, reused across warm invocations. */
@@ -38,10 +48,13 @@ function s3ClientFor(target: BackupTargetConfig): S3Client {
     client = createS3Client({
       endpointUrl: target.endpointUrl,
       region: target.region,
+      deadline: runDeadline,
       // MinIO keys come from Secrets Manager at run time (cached by Powertools), never from the environment.
       credentials: secretName
         ? async () => {
-            const parsed = storeCredentials.safeParse(await getSecret(secretName, { transform: 'json', maxAge: 300 }));
+            const parsed = storeCredentials.safeParse(
+              await secrets.get(secretName, { transform: 'json', maxAge: 300 }),
+            );
             if (!parsed.success) throw new Error(`secret ${secretName} must hold {"accessKeyId", "secretAccessKey"}`);
             return parsed.data;
           }
@@ -60,6 +73,7 @@ export const handler = async (
   context: Context,
 ): Promise<Omit<RunReport, 'targets'> & { targets: string[] }> => {
   const now = new Date();
+  stopAt = Date.now() + context.getRemainingTimeInMillis() - RESERVE_MS;
   const report = await runPruner({
     targets: config.targets,
     storeFor: (target) => {

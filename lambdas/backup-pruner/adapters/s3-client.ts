@@ -5,6 +5,10 @@ export interface S3TargetConnection {
   readonly endpointUrl?: string;
   readonly region?: string;
   readonly maxAttempts?: number;
+  /** The run's deadline (epoch ms): no call outlives it (see AwsClientOptions.deadline). */
+  readonly deadline?: AwsClientOptions['deadline'];
+  /** Budget of one call, retries included (see AwsClientOptions.callTimeoutMs). */
+  readonly callTimeoutMs?: number;
   /** Only for tests and the CLI's explicit profile; the function uses its role. */
   readonly credentials?: AwsClientOptions['credentials'];
 }
@@ -19,6 +23,8 @@ export function createS3Client(target: S3TargetConnection): S3Client {
       endpoint: target.endpointUrl,
       maxAttempts: target.maxAttempts,
       credentials: target.credentials,
+      deadline: target.deadline,
+      callTimeoutMs: target.callTimeoutMs,
     },
     custom
       ? {
