@@ -1,19 +1,16 @@
-import { sleep } from '../shared/concurrency';
-import { createHash } from 'node:crypto';
 import {
   DeleteObjectsCommand,
   GetObjectCommand,
   ListObjectVersionsCommand,
   ListObjectsV2Command,
   type ObjectIdentifier,
-  S3Client,
-  type ServiceInputTypes,
-  type ServiceOutputTypes,
+  type S3Client,
 } from '@aws-sdk/client-s3';
-import type { AbsoluteLocation, FinalizeRequestHandlerOptions, FinalizeRequestMiddleware } from '@smithy/types';
-import { type AwsClientOptions, createAwsClient } from '../shared/aws-clients';
-import type { StoredObject } from './plan-types';
-import { awsErrorCode } from '../shared/aws-errors';
+import { awsErrorCode } from '../../shared/aws-errors';
+import { sleep } from '../../shared/concurrency';
+import type { DeleteOutcome, ObjectStore, VersionEntry } from '../ports';
+import type { DeleteError, RequestCounts, StoredObject } from '../types';
+import { type Md5State, installContentMd5Fallback, isContentMd5Required } from './content-md5';
 
 /** S3's limit for one DeleteObjects request. */
 export const MAX_DELETE_BATCH = 1000;
@@ -27,60 +24,6 @@ export const RETRYABLE_KEY_ERRORS = new Set([
   'OperationAborted',
 ]);
 
-export interface DeleteError {
-  readonly key: string;
-  readonly versionId?: string;
-  readonly code: string;
-  readonly message: string;
-}
-
-export interface DeleteOutcome {
-  /** Keys (or key versions) S3 reported deleted (Quiet mode: every key sent that is not in Errors). */
-  readonly deleted: number;
-  readonly deletedKeys: ReadonlySet<string>;
-  readonly errors: readonly DeleteError[];
-  /** Set when the run stopped before sending every batch (Lambda time); these keys were not attempted. */
-  readonly notAttempted: number;
-  /**
-   * True when the run stopped for time before finishing (between batches, before a per-key retry, or while listing
-   * versions); notAttempted may then be 0 when what was left is unknown (versions not listed yet).
-   */
-  readonly stopped?: boolean;
-  /** purgeVersions only: set when more versions were found than `maxVersions`; nothing was deleted. */
-  readonly overCap?: { readonly found: number; readonly cap: number };
-}
-
-export interface RequestCounts {
-  list: number;
-  get: number;
-  delete: number;
-  listVersions: number;
-}
-
-export interface VersionEntry {
-  readonly key: string;
-  readonly versionId: string;
-  readonly isDeleteMarker: boolean;
-}
-
-/** The port the planner and executor use; S3ObjectStore implements it and the tests and bench may fake it. */
-export interface ObjectStore {
-  readonly requests: RequestCounts;
-  listPages(prefix: string): AsyncIterable<StoredObject[]>;
-  getText(key: string): Promise<string>;
-  deleteKeys(keys: readonly string[], shouldStop?: () => boolean): Promise<DeleteOutcome>;
-  /**
-   * Deletes every version and delete marker under `prefix` whose key passes `select` (versioned buckets). Lists them
-   * all first; when more than `maxVersions` are found it deletes none and reports `overCap`.
-   */
-  purgeVersions(
-    prefix: string,
-    select: (key: string) => boolean,
-    shouldStop?: () => boolean,
-    maxVersions?: number,
-  ): Promise<DeleteOutcome>;
-}
-
 export interface S3ObjectStoreOptions {
   /** Attempts for a key that failed with a retryable per-key error (the SDK retries whole requests itself). */
   readonly keyAttempts?: number;
@@ -90,89 +33,6 @@ export interface S3ObjectStoreOptions {
   readonly contentMd5?: boolean;
   /** Largest manifest read (backup.info, velero-backup.json); anything bigger is refused. */
   readonly maxManifestBytes?: number;
-}
-
-/** Switch for the Content-MD5 fallback, one per client (the middleware reads it on every DeleteObjects). */
-interface Md5State {
-  enabled: boolean;
-}
-const md5States = new WeakMap<S3Client, Md5State>();
-
-/**
- * Older MinIO (before RELEASE.2025-02-03), StorageGRID, Ceph versions and others reject the CRC32 checksum the SDK
- * sends on DeleteObjects since 3.729.0 and want Content-MD5 (aws-sdk-js-v3 supplemental-docs/MD5_FALLBACK.md).
- * This middleware, active only once enabled, replaces the flexible checksum headers with Content-MD5. It runs in
- * finalizeRequest at high priority: after the build step added the CRC32 headers, before retries and signing.
- */
-export function installContentMd5Fallback(client: S3Client): Md5State {
-  const existing = md5States.get(client);
-  if (existing) return existing;
-  const state: Md5State = { enabled: false };
-  const middleware: FinalizeRequestMiddleware<ServiceInputTypes, ServiceOutputTypes> =
-    (next, context) => async (args) => {
-      const request = args.request as { headers?: Record<string, string>; body?: unknown };
-      if (state.enabled && context.commandName === 'DeleteObjectsCommand' && request.headers) {
-        for (const name of Object.keys(request.headers)) {
-          const lower = name.toLowerCase();
-          if (
-            lower.startsWith('x-amz-checksum-') ||
-            lower.startsWith('x-amz-sdk-checksum-') ||
-            lower === 'content-md5'
-          ) {
-            delete request.headers[name];
-          }
-        }
-        const body = request.body;
-        if (typeof body === 'string' || body instanceof Uint8Array) {
-          request.headers['content-md5'] = createHash('md5').update(body).digest('base64');
-        }
-      }
-      return next(args);
-    };
-  const options: FinalizeRequestHandlerOptions & AbsoluteLocation = {
-    step: 'finalizeRequest',
-    priority: 'high',
-    name: 'platformOpsContentMd5Fallback',
-  };
-  client.middlewareStack.add(middleware, options);
-  md5States.set(client, state);
-  return state;
-}
-
-/** True when a DeleteObjects failure says the store wants Content-MD5. */
-export function isContentMd5Required(err: unknown): boolean {
-  const e = err as { name?: string; Code?: string; message?: string };
-  const text = `${e?.name ?? ''} ${e?.Code ?? ''} ${e?.message ?? ''}`;
-  return /MissingContentMD5/i.test(text) || /content-md5/i.test(text);
-}
-
-export interface S3TargetConnection {
-  readonly endpointUrl?: string;
-  readonly region?: string;
-  readonly maxAttempts?: number;
-  /** Only for tests and the CLI's explicit profile; the function uses its role. */
-  readonly credentials?: AwsClientOptions['credentials'];
-}
-
-/** An S3 client for one target: path-style addressing with a custom endpoint (MinIO needs it). */
-export function createS3Client(target: S3TargetConnection): S3Client {
-  const custom = target.endpointUrl !== undefined;
-  return createAwsClient(
-    S3Client,
-    {
-      region: target.region,
-      endpoint: target.endpointUrl,
-      maxAttempts: target.maxAttempts,
-      credentials: target.credentials,
-    },
-    custom
-      ? {
-          forcePathStyle: true,
-          requestChecksumCalculation: 'WHEN_REQUIRED' as const,
-          responseChecksumValidation: 'WHEN_REQUIRED' as const,
-        }
-      : {},
-  );
 }
 
 /** S3 (or an S3-compatible store) for one bucket: paginated listing, manifest reads, batched deletes. */

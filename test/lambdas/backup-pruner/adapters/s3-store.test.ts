@@ -8,7 +8,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
-import { S3ObjectStore } from '../../../lambdas/backup-pruner/s3-store';
+import { S3ObjectStore } from '../../../../lambdas/backup-pruner/adapters/s3-store';
 
 const s3 = mockClient(S3Client);
 const noSleep = async () => undefined;

@@ -1,5 +1,5 @@
-import { WalTallier, classifyWal, parseWalName, type WalPolicy } from '../../../lambdas/backup-pruner/wal';
-import { seg } from './fixtures';
+import { WalTallier, classifyWal, parseWalName, type WalPolicy } from '../../../../lambdas/backup-pruner/core/wal';
+import { seg } from '../fixtures';
 
 const policy = (over: Partial<WalPolicy> = {}): WalPolicy => ({
   cutoff: seg(2, 0x10, 0x40),

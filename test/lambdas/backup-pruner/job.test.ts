@@ -1,107 +1,8 @@
-import type { StoredObject } from '../../../lambdas/backup-pruner/plan-types';
-import type { PrunerTarget } from '../../../lambdas/backup-pruner/pruner';
-import { runPruner, summarizeRun } from '../../../lambdas/backup-pruner/run';
-import type { DeleteError, DeleteOutcome, ObjectStore, RequestCounts } from '../../../lambdas/backup-pruner/s3-store';
+import type { PrunerTarget } from '../../../lambdas/backup-pruner/job';
+import { runPruner } from '../../../lambdas/backup-pruner/job';
+import { summarizeRun } from '../../../lambdas/backup-pruner/event';
+import { MemoryObjectStore, VersionedMemoryObjectStore } from '../../doubles/memory-object-store';
 import { NOW, PREFIX, backupInfoText, folder, seg } from './fixtures';
-
-/** An in-memory bucket with the ObjectStore contract; `refuse` makes chosen keys fail like an Object Lock refusal. */
-class MemoryStore implements ObjectStore {
-  readonly requests: RequestCounts = { list: 0, get: 0, delete: 0, listVersions: 0 };
-  readonly deleteOrder: string[][] = [];
-  constructor(
-    readonly objects: Map<string, { size: number; body: string; lastModified?: Date }>,
-    private readonly refuse: (key: string) => boolean = () => false,
-  ) {}
-  async *listPages(prefix: string): AsyncIterable<StoredObject[]> {
-    const keys = [...this.objects.keys()].filter((k) => k.startsWith(prefix)).sort();
-    for (let i = 0; i < keys.length || i === 0; i += 1000) {
-      this.requests.list++;
-      yield keys.slice(i, i + 1000).map((key) => ({
-        key,
-        size: this.objects.get(key)?.size ?? 0,
-        lastModified: this.objects.get(key)?.lastModified,
-      }));
-    }
-  }
-  async getText(key: string): Promise<string> {
-    this.requests.get++;
-    const o = this.objects.get(key);
-    if (!o) throw new Error(`NoSuchKey ${key}`);
-    return o.body;
-  }
-  async deleteKeys(keys: readonly string[], shouldStop: () => boolean = () => false): Promise<DeleteOutcome> {
-    const deletedKeys = new Set<string>();
-    const errors: DeleteError[] = [];
-    for (let i = 0; i < keys.length; i += 1000) {
-      if (shouldStop()) return { deleted: deletedKeys.size, deletedKeys, errors, notAttempted: keys.length - i };
-      this.requests.delete++;
-      const batch = keys.slice(i, i + 1000);
-      this.deleteOrder.push(batch);
-      for (const k of batch) {
-        if (this.refuse(k)) errors.push({ key: k, code: 'AccessDenied', message: 'locked' });
-        else {
-          this.objects.delete(k);
-          deletedKeys.add(k);
-        }
-      }
-    }
-    return { deleted: deletedKeys.size, deletedKeys, errors, notAttempted: 0 };
-  }
-  async purgeVersions(
-    _prefix: string,
-    _select: (key: string) => boolean,
-    _shouldStop?: () => boolean,
-    _maxVersions?: number,
-  ): Promise<DeleteOutcome> {
-    this.requests.listVersions++;
-    return { deleted: 0, deletedKeys: new Set(), errors: [], notAttempted: 0 };
-  }
-}
-
-/**
- * A versioned bucket: every deleted key leaves `versionsPerKey` noncurrent versions/markers. purgeVersions honours
- * maxVersions as the S3 port does (lists first, deletes none above it); `purgeFailure` makes a purge report an error
- * and stop for time.
- */
-class VersionedMemoryStore extends MemoryStore {
-  readonly purgeCalls: { prefix: string; maxVersions?: number }[] = [];
-  private readonly gone = new Set<string>();
-  constructor(
-    objects: Map<string, { size: number; body: string; lastModified?: Date }>,
-    private readonly versionsPerKey: number,
-    private readonly purgeFailure = false,
-  ) {
-    super(objects);
-  }
-  override async deleteKeys(keys: readonly string[], shouldStop?: () => boolean): Promise<DeleteOutcome> {
-    const out = await super.deleteKeys(keys, shouldStop);
-    out.deletedKeys.forEach((k) => this.gone.add(k));
-    return out;
-  }
-  override async purgeVersions(
-    prefix: string,
-    select: (key: string) => boolean,
-    _shouldStop?: () => boolean,
-    maxVersions = Number.POSITIVE_INFINITY,
-  ): Promise<DeleteOutcome> {
-    this.requests.listVersions++;
-    this.purgeCalls.push({ prefix, maxVersions });
-    const keys = [...this.gone].filter((k) => k.startsWith(prefix) && select(k));
-    const found = keys.length * this.versionsPerKey;
-    const none = { deleted: 0, deletedKeys: new Set<string>(), errors: [] };
-    if (found > maxVersions) return { ...none, notAttempted: 0, overCap: { found, cap: maxVersions } };
-    if (this.purgeFailure) {
-      return {
-        ...none,
-        errors: [{ key: keys[0], versionId: 'v1', code: 'AccessDenied', message: 'locked version' }],
-        notAttempted: found - 1,
-        stopped: true,
-      };
-    }
-    keys.forEach((k) => this.gone.delete(k));
-    return { ...none, deleted: found, deletedKeys: new Set(keys), notAttempted: 0 };
-  }
-}
 
 const target: PrunerTarget = {
   name: 'db',
@@ -132,7 +33,7 @@ function bucket(): Map<string, { size: number; body: string; lastModified?: Date
 
 describe('runPruner', () => {
   it('deletes in the safe order: data objects, then backup.info, then WALs', async () => {
-    const store = new MemoryStore(bucket());
+    const store = new MemoryObjectStore(bucket());
     const report = await runPruner({
       targets: [target],
       storeFor: () => store,
@@ -157,7 +58,7 @@ describe('runPruner', () => {
 
   it('keeps backup.info when a data object is refused, and then deletes no WAL', async () => {
     const oldestId = folder({ endedDaysAgo: 60 }).id;
-    const store: MemoryStore = new MemoryStore(
+    const store: MemoryObjectStore = new MemoryObjectStore(
       bucket(),
       (k: string): boolean => k.endsWith('data.tar.gz') && k.includes(oldestId),
     );
@@ -178,7 +79,7 @@ describe('runPruner', () => {
   });
 
   it('refuses the whole run when the plan exceeds maxDeletesPerRun', async () => {
-    const store = new MemoryStore(bucket());
+    const store = new MemoryObjectStore(bucket());
     const before = store.objects.size;
     const report = await runPruner({
       targets: [target],
@@ -195,7 +96,7 @@ describe('runPruner', () => {
   });
 
   it('dry run deletes nothing and says what would go', async () => {
-    const store = new MemoryStore(bucket());
+    const store = new MemoryObjectStore(bucket());
     const report = await runPruner({
       targets: [target],
       storeFor: () => store,
@@ -213,7 +114,7 @@ describe('runPruner', () => {
   });
 
   it('stops cleanly between delete batches when time runs out and says how to resume', async () => {
-    const store = new MemoryStore(bucket());
+    const store = new MemoryObjectStore(bucket());
     // Time runs out right after the first delete request (the data phase).
     const report = await runPruner({
       targets: [target, { ...target, name: 'db2' }],
@@ -235,7 +136,7 @@ describe('runPruner', () => {
 
   it('targets not planned before time ran out are reported as not started', async () => {
     let checks = 0;
-    const store = new MemoryStore(bucket());
+    const store = new MemoryObjectStore(bucket());
     const report = await runPruner({
       targets: [target, { ...target, name: 'db2' }],
       storeFor: () => store,
@@ -253,7 +154,7 @@ describe('runPruner', () => {
     const infoKey = [...broken.keys()].find((k) => k.endsWith('backup.info')) as string;
     broken.set(infoKey, { size: 3, body: '5b2\r\n' });
     const other = { ...target, name: 'dumps', layout: 'prefix' as const, prefix: 'dumps/' };
-    const store = new MemoryStore(broken);
+    const store = new MemoryObjectStore(broken);
     const report = await runPruner({
       targets: [target, other],
       storeFor: () => store,
@@ -271,7 +172,7 @@ describe('runPruner', () => {
     const objects = bucket();
     // Every object is months old: an age-only prune would delete all but the newest one.
     for (const o of objects.values()) o.lastModified = new Date(NOW.getTime() - 90 * 86_400_000);
-    const store = new MemoryStore(objects);
+    const store = new MemoryObjectStore(objects);
     const before = store.objects.size;
     const around = { ...target, name: 'dumps', layout: 'prefix' as const, prefix: 'cnpg/', keepLast: 1 };
     const report = await runPruner({
@@ -299,7 +200,7 @@ describe('runPruner', () => {
       `${PREFIX}wals/${w.slice(0, 16)}/00000001.history`,
     ];
     for (const k of misplaced) objects.set(k, { size: 16, body: 'w' });
-    const store = new MemoryStore(objects);
+    const store = new MemoryObjectStore(objects);
     const report = await runPruner({
       targets: [target],
       storeFor: () => store,
@@ -320,7 +221,7 @@ describe('runPruner', () => {
 
     it('counts purged versions against maxDeletesPerRun: above what is left, no version is purged', async () => {
       // The plan deletes 14 objects; 2 versions per key would purge 28 more; the cap leaves 20 for versions.
-      const store = new VersionedMemoryStore(bucket(), 2);
+      const store = new VersionedMemoryObjectStore(bucket(), 2);
       const report = await runPruner({
         targets: [versioned],
         storeFor: () => store,
@@ -337,7 +238,7 @@ describe('runPruner', () => {
     });
 
     it('purges every version when the cap allows it', async () => {
-      const store = new VersionedMemoryStore(bucket(), 2);
+      const store = new VersionedMemoryObjectStore(bucket(), 2);
       const report = await runPruner({
         targets: [versioned],
         storeFor: () => store,
@@ -351,7 +252,7 @@ describe('runPruner', () => {
     });
 
     it('keeps the purge errors when the run stops for time in the versions phase', async () => {
-      const store = new VersionedMemoryStore(bucket(), 2, true);
+      const store = new VersionedMemoryObjectStore(bucket(), 2, true);
       const report = await runPruner({
         targets: [versioned],
         storeFor: () => store,

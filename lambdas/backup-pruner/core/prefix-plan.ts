@@ -1,4 +1,4 @@
-import type { BackupDecision, StoredObject } from './plan-types';
+import type { BackupDecision, StoredObject } from '../types';
 
 /** How many keep decisions a prefix plan lists one by one before it only counts them. */
 export const MAX_LISTED_KEEPS = 1000;

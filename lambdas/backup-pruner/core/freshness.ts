@@ -1,5 +1,5 @@
-import { FRESHNESS_METRICS } from '../shared/backup-freshness';
-import type { RunReport } from './run';
+import { FRESHNESS_METRICS } from '../../shared/backup-freshness';
+import type { RunReport } from '../types';
 
 export interface FreshnessDatum {
   readonly target: string;

@@ -1,4 +1,4 @@
-import { DAY_MS } from '../shared/time';
+import { DAY_MS } from '../../shared/time';
 
 /**
  * Retention periods in CNPG syntax (`30d`, `4w`, `3m`), with barman's meaning: a RECOVERY WINDOW of that length.

@@ -1,4 +1,4 @@
-/** Plain data shared by the planners, the executor, the handler and the CLI. */
+/** The job's plan and result types: plain data shared by the planners, the executor, the handler and the CLI. */
 export type Layout = 'barman' | 'velero' | 'prefix';
 
 export interface StoredObject {
@@ -86,4 +86,62 @@ export function refusedPlan(
     warnings: extra.warnings ?? [],
     freshness: extra.freshness,
   };
+}
+
+/** One key (or key version) the store refused or failed to delete. */
+export interface DeleteError {
+  readonly key: string;
+  readonly versionId?: string;
+  readonly code: string;
+  readonly message: string;
+}
+
+/** Requests one target's store made during the run, by kind. */
+export interface RequestCounts {
+  list: number;
+  get: number;
+  delete: number;
+  listVersions: number;
+}
+
+/** One target's plan and outcome: what the CLI prints with --json and the handler logs in full. */
+export interface TargetReport {
+  readonly target: string;
+  readonly layout: Layout;
+  readonly bucket: string;
+  readonly prefix: string;
+  readonly dryRun: boolean;
+  /** Why nothing was deleted for this target, when the planner or the cap refused. */
+  readonly refused?: string;
+  readonly backups: readonly Pick<
+    BackupDecision,
+    'id' | 'action' | 'reason' | 'status' | 'time' | 'objects' | 'bytes'
+  >[];
+  readonly objectsListed: number;
+  readonly objectsToDelete: number;
+  readonly bytesToFree: number;
+  readonly deleted: number;
+  readonly bytesFreed: number;
+  readonly versionsDeleted: number;
+  readonly errors: readonly DeleteError[];
+  readonly warnings: readonly string[];
+  readonly wal?: WalSummary;
+  readonly freshness?: BarmanFreshness;
+  /** Set when the run stopped for time: what was left, and that the next run resumes by re-planning. */
+  readonly resume?: string;
+  readonly requests: RequestCounts;
+}
+
+export interface RunReport {
+  readonly dryRun: boolean;
+  readonly maxDeletesPerRun: number;
+  readonly objectsToDelete: number;
+  readonly bytesToFree: number;
+  readonly deleted: number;
+  readonly errors: number;
+  /** Set when the plan exceeded maxDeletesPerRun: nothing was deleted. */
+  readonly capExceeded?: { readonly planned: number; readonly cap: number };
+  /** Targets not even planned because time ran out; the next run covers them. */
+  readonly notStarted: readonly string[];
+  readonly targets: readonly TargetReport[];
 }

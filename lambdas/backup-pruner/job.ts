@@ -1,15 +1,32 @@
+/**
+ * The run: wires the object store (ports.ts) to the planners (core/). Plans every target, checks the cap over the
+ * whole plan, then executes each plan in the safe order. Called by the handler and the CLI alike.
+ */
 import { mapLimit } from '../shared/concurrency';
 import type { BackupTargetConfig } from './config';
-import { parseBackupInfo, type BackupInfoParse } from './backup-info';
-import { BACKUP_INFO_FILE, planBarmanRetention, type BarmanBackupFolder } from './barman-plan';
-import { refusedPlan, type BackupDeletion, type StoredObject, type TargetPlan } from './plan-types';
-import { PrefixPlanner } from './prefix-plan';
-import { parseRetention, windowStart } from './retention';
-import type { DeleteError, ObjectStore } from './s3-store';
-import { VELERO_MANIFEST_FILE, parseVeleroManifest, planVeleroRetention, type VeleroBackupFolder } from './velero-plan';
-import { WalTallier, parseWalName } from './wal';
-
-const WAL_HASH_DIR = /^[0-9A-F]{16}$/;
+import { parseBackupInfo, type BackupInfoParse } from './core/backup-info';
+import { BACKUP_INFO_FILE, planBarmanRetention, type BarmanBackupFolder } from './core/barman-plan';
+import { firstFolder, placeBarmanKey } from './core/listing';
+import { PrefixPlanner } from './core/prefix-plan';
+import { parseRetention, windowStart } from './core/retention';
+import {
+  VELERO_MANIFEST_FILE,
+  parseVeleroManifest,
+  planVeleroRetention,
+  type VeleroBackupFolder,
+} from './core/velero-plan';
+import { versionPurges } from './core/versions';
+import { WalTallier } from './core/wal';
+import type { ObjectStore } from './ports';
+import {
+  refusedPlan,
+  type BackupDeletion,
+  type DeleteError,
+  type RunReport,
+  type StoredObject,
+  type TargetPlan,
+  type TargetReport,
+} from './types';
 
 /** The parts of a target's config the pruner needs (the CLI builds one from its flags). */
 export type PrunerTarget = Pick<
@@ -108,8 +125,8 @@ async function planBarmanTarget(store: ObjectStore, target: PrunerTarget, option
     checkStop(options, 'the listing');
     for (const object of page) {
       listed++;
-      const rel = object.key.slice(root.length);
-      if (rel.startsWith('base/')) {
+      const place = placeBarmanKey(object.key.slice(root.length));
+      if (place.kind === 'base') {
         if (plan) {
           return refusedPlan(
             baseInfo,
@@ -117,30 +134,16 @@ async function planBarmanTarget(store: ObjectStore, target: PrunerTarget, option
             { objectsListed: listed },
           );
         }
-        const rest = rel.slice('base/'.length);
-        const slash = rest.indexOf('/');
-        if (slash <= 0) {
+        if (place.id === undefined) {
           ignored++;
           continue;
         }
-        const id = rest.slice(0, slash);
-        const list = folders.get(id);
+        const list = folders.get(place.id);
         if (list) list.push(object);
-        else folders.set(id, [object]);
-      } else if (rel.startsWith('wals/')) {
+        else folders.set(place.id, [object]);
+      } else if (place.kind === 'wal') {
         if (!plan) ({ result: plan, tallier } = await buildPlan());
-        const path = rel.slice('wals/'.length);
-        const slash = path.lastIndexOf('/');
-        const dir = slash < 0 ? '' : path.slice(0, slash);
-        const file = path.slice(slash + 1);
-        // barman-cloud keeps a segment under its hash dir (timeline+log: 16 hex digits) and history files directly
-        // under wals/. Anything elsewhere (a WAL name directly under wals/, a nested or misnamed folder) is
-        // unrecognised and left alone.
-        const placed =
-          dir === ''
-            ? parseWalName(file)?.kind === 'history'
-            : WAL_HASH_DIR.test(dir) && file.startsWith(dir) && parseWalName(file)?.kind !== 'history';
-        (tallier as WalTallier).add(object.key, placed ? file : undefined, object.size, object.lastModified);
+        (tallier as WalTallier).add(object.key, place.walName, object.size, object.lastModified);
       } else {
         ignored++;
       }
@@ -193,10 +196,8 @@ async function planVeleroTarget(store: ObjectStore, target: PrunerTarget, option
     checkStop(options, 'the listing');
     for (const object of page) {
       listed++;
-      const rest = object.key.slice(root.length);
-      const slash = rest.indexOf('/');
-      if (slash <= 0) continue;
-      const name = rest.slice(0, slash);
+      const name = firstFolder(object.key.slice(root.length));
+      if (name === undefined) continue;
       const list = folders.get(name);
       if (list) list.push(object);
       else folders.set(name, [object]);
@@ -378,18 +379,7 @@ export async function executeTargetPlan(
   if (target.purgeVersions) {
     const budget = options.maxVersions ?? Number.POSITIVE_INFINITY;
     const gone = new Set(complete.filter((d) => !incompleteIds.includes(d.id)).map((d) => d.id));
-    const purges: { prefix: string; select: (k: string) => boolean }[] = [];
-    for (const d of plan.backupDeletions) {
-      if (!gone.has(d.id)) continue;
-      const folder = (d.manifestKey ?? d.dataKeys[0]).replace(/[^/]+$/, '');
-      if (!folder.startsWith(plan.prefix) || folder.length <= plan.prefix.length) continue;
-      const keys = new Set([...d.dataKeys, ...(d.manifestKey ? [d.manifestKey] : [])]);
-      purges.push({ prefix: folder, select: (k) => keys.has(k) });
-    }
-    if (looseDeleted.size > 0) {
-      const prefix = plan.layout === 'barman' ? `${plan.prefix}wals/` : plan.prefix;
-      purges.push({ prefix, select: (k) => looseDeleted.has(k) });
-    }
+    const purges = versionPurges(plan, gone, looseDeleted);
     for (const purge of purges) {
       const out = await store.purgeVersions(purge.prefix, purge.select, shouldStop, budget - versionsDeleted);
       versionsDeleted += out.deleted;
@@ -404,4 +394,102 @@ export async function executeTargetPlan(
     }
   }
   return { deleted, bytesFreed, errors, incompleteBackups: incompleteIds, skipped, versionsDeleted };
+}
+
+export interface RunOptions {
+  readonly targets: readonly PrunerTarget[];
+  readonly storeFor: (target: PrunerTarget) => ObjectStore;
+  readonly now: Date;
+  readonly dryRun: boolean;
+  readonly maxDeletesPerRun: number;
+  /** True once the run must stop and report (Lambda time); checked between pages and delete batches. */
+  readonly shouldStop?: () => boolean;
+}
+
+/**
+ * One run over every target: plan them all first, then check the cap over the whole plan (a plan above
+ * maxDeletesPerRun deletes nothing at all: safer than deleting an arbitrary first part of it), then, unless this is a
+ * dry run, execute each target's plan. Planning one target never depends on another; a target that fails to plan
+ * is reported and the others go on.
+ */
+export async function runPruner(options: RunOptions): Promise<RunReport> {
+  const shouldStop = options.shouldStop ?? (() => false);
+  const planned: { target: PrunerTarget; store: ObjectStore; plan: Awaited<ReturnType<typeof planTarget>> }[] = [];
+  const notStarted: string[] = [];
+  for (const target of options.targets) {
+    if (shouldStop()) {
+      notStarted.push(target.name);
+      continue;
+    }
+    const store = options.storeFor(target);
+    const plan = await planTarget(store, target, { now: options.now, maxKeys: options.maxDeletesPerRun, shouldStop });
+    planned.push({ target, store, plan });
+  }
+  const totalPlanned = planned.reduce((n, p) => n + (p.plan.refused ? 0 : p.plan.objectsToDelete), 0);
+  const capExceeded =
+    totalPlanned > options.maxDeletesPerRun ? { planned: totalPlanned, cap: options.maxDeletesPerRun } : undefined;
+
+  const reports: TargetReport[] = [];
+  let versionsPurged = 0;
+  for (const { target, store, plan } of planned) {
+    let outcome: ExecutionResult | undefined;
+    let refused = plan.refused;
+    if (!refused && capExceeded && plan.objectsToDelete > 0) {
+      refused = `nothing deleted: the run plans ${capExceeded.planned} deletions, above maxDeletesPerRun ${capExceeded.cap}; review the plan, then raise the cap or prune by hand`;
+    }
+    let resume: string | undefined;
+    if (!options.dryRun && !refused) {
+      if (shouldStop()) {
+        resume = 'not executed: time ran out before this target; the next run re-plans and deletes';
+      } else {
+        outcome = await executeTargetPlan(store, plan, target, {
+          shouldStop,
+          // Versions purged count against the same cap as the planned deletions.
+          maxVersions: Math.max(0, options.maxDeletesPerRun - totalPlanned - versionsPurged),
+        });
+        versionsPurged += outcome.versionsDeleted;
+        if (outcome.stoppedAt) {
+          resume = `stopped for time during the ${outcome.stoppedAt.phase} phase with ${outcome.stoppedAt.notAttempted} object(s) not attempted; deletions are idempotent and ordered, so the next run re-plans and resumes from there`;
+        }
+      }
+    }
+    reports.push({
+      target: plan.target,
+      layout: plan.layout,
+      bucket: plan.bucket,
+      prefix: plan.prefix,
+      dryRun: options.dryRun,
+      refused,
+      backups: plan.backups,
+      objectsListed: plan.objectsListed,
+      objectsToDelete: plan.objectsToDelete,
+      bytesToFree: plan.bytesToFree,
+      deleted: outcome?.deleted ?? 0,
+      bytesFreed: outcome?.bytesFreed ?? 0,
+      versionsDeleted: outcome?.versionsDeleted ?? 0,
+      errors: outcome?.errors ?? [],
+      warnings: [
+        ...plan.warnings,
+        ...(outcome?.skipped ?? []),
+        ...(outcome && outcome.incompleteBackups.length > 0
+          ? [`backups not fully deleted (manifest kept for the next run): ${outcome.incompleteBackups.join(', ')}`]
+          : []),
+      ],
+      wal: plan.wal,
+      freshness: plan.freshness,
+      resume,
+      requests: { ...store.requests },
+    });
+  }
+  return {
+    dryRun: options.dryRun,
+    maxDeletesPerRun: options.maxDeletesPerRun,
+    objectsToDelete: totalPlanned,
+    bytesToFree: planned.reduce((n, p) => n + (p.plan.refused ? 0 : p.plan.bytesToFree), 0),
+    deleted: reports.reduce((n, r) => n + r.deleted, 0),
+    errors: reports.reduce((n, r) => n + r.errors.length, 0),
+    capExceeded,
+    notStarted,
+    targets: reports,
+  };
 }

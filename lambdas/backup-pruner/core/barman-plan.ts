@@ -1,8 +1,8 @@
 import type { BackupInfo, BackupInfoParse } from './backup-info';
-import type { BackupDecision, BackupDeletion, BarmanFreshness, StoredObject } from './plan-types';
+import type { BackupDecision, BackupDeletion, BarmanFreshness, StoredObject } from '../types';
 import type { RetentionPeriod } from './retention';
 import type { WalPolicy, WalRange } from './wal';
-import { DAY_MS } from '../shared/time';
+import { DAY_MS } from '../../shared/time';
 
 /** Everything found under `base/<id>/`, plus the parsed backup.info (undefined when the object does not exist). */
 export interface BarmanBackupFolder {

@@ -1,7 +1,7 @@
-import { RetentionSyntaxError, parseRetention } from '../../lambdas/backup-pruner/retention';
-import { ConfigError, parseConfig } from '../../lib/config';
+import { RetentionSyntaxError, parseRetention } from '../../../lambdas/backup-pruner/core/retention';
+import { ConfigError, parseConfig } from '../../../lib/config';
 
-const example = () => JSON.parse(JSON.stringify(require('../../config/example.json'))) as Record<string, any>;
+const example = () => JSON.parse(JSON.stringify(require('../../../config/example.json'))) as Record<string, any>;
 
 function issuesOf(raw: unknown) {
   try {

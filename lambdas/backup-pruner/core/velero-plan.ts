@@ -1,6 +1,6 @@
-import type { BackupDecision, BackupDeletion, StoredObject } from './plan-types';
+import type { BackupDecision, BackupDeletion, StoredObject } from '../types';
 import { parseRfc3339 } from './timestamp';
-import { DAY_MS } from '../shared/time';
+import { DAY_MS } from '../../shared/time';
 
 export const VELERO_MANIFEST_FILE = 'velero-backup.json';
 

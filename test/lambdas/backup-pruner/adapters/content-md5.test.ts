@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { type IncomingHttpHeaders, createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { S3ObjectStore, createS3Client } from '../../../lambdas/backup-pruner/s3-store';
+import { createS3Client } from '../../../../lambdas/backup-pruner/adapters/s3-client';
+import { S3ObjectStore } from '../../../../lambdas/backup-pruner/adapters/s3-store';
 
 /**
  * A loopback stand-in for an older MinIO: DeleteObjects without a valid Content-MD5, or with the SDK's
