@@ -13,7 +13,7 @@ import { envField, parseEnv } from '../shared/env';
 import { buildOpsEvent, OpsEventPublisher } from '../shared/ops-event';
 import { logger, metrics } from '../shared/powertools';
 import { accountFromArn, currentRegion } from '../shared/run-context';
-import { sdkClientFactory } from './aws-ports';
+import { sdkClientFactory } from './adapters/clients';
 import { runEbsAuditJob } from './job';
 
 const env = parseEnv(

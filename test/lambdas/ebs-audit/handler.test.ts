@@ -14,7 +14,7 @@ import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { ebsAuditConfig } from '../../../lambdas/ebs-audit/config';
-import { ebsRegionProducts, US_EAST_1 } from './price-list-fixtures';
+import { ebsRegionProducts, US_EAST_1 } from '../../doubles/ebs-audit-price-list';
 
 const ec2Mock = mockClient(EC2Client);
 const cwMock = mockClient(CloudWatchClient);
