@@ -24,16 +24,29 @@ const env = parseEnv(
   }),
 );
 
-const region = currentRegion();
-const s3 = createAwsClient(S3Client, { region });
-const publisher = new OpsEventPublisher(createAwsClient(SNSClient, { region }), env.OPS_TOPIC_ARN);
-const factory = sdkClientFactory(region);
-
 /** Time kept back to write the report and publish the event after the scan/actions stop. */
 const REPORT_RESERVE_MS = 60_000;
+/** The last calls (report, event) end this long before Lambda's own timeout, so their errors are still logged. */
+const FINAL_MARGIN_MS = 5_000;
+
+/** Deadlines of the current invocation (epoch ms), read by every client at each call. */
+let scanDeadline = Number.POSITIVE_INFINITY;
+let runDeadline = Number.POSITIVE_INFINITY;
+
+const region = currentRegion();
+const s3 = createAwsClient(S3Client, { region, deadline: () => runDeadline });
+const publisher = new OpsEventPublisher(
+  createAwsClient(SNSClient, { region, deadline: () => runDeadline }),
+  env.OPS_TOPIC_ARN,
+);
+// Scan and actions stop REPORT_RESERVE_MS before the timeout: no AWS call of theirs may run past that.
+const factory = sdkClientFactory(region, { deadline: () => scanDeadline });
 
 export async function handler(_event: unknown, context: Context) {
   const now = new Date();
+  const end = now.getTime() + context.getRemainingTimeInMillis();
+  scanDeadline = end - REPORT_RESERVE_MS;
+  runDeadline = end - FINAL_MARGIN_MS;
   const config = env.JOB_CONFIG;
   const homeAccount = accountFromArn(context.invokedFunctionArn);
   logger.appendKeys({ runId: context.awsRequestId });
@@ -53,7 +66,7 @@ export async function handler(_event: unknown, context: Context) {
       homeAccount,
       homeRegion: region,
       reportBucket: env.REPORT_BUCKET,
-      remainingMs: () => context.getRemainingTimeInMillis() - REPORT_RESERVE_MS,
+      remainingMs: () => scanDeadline - Date.now(),
     },
   );
   const { summary } = outcome;

@@ -4,7 +4,7 @@ import { EC2Client } from '@aws-sdk/client-ec2';
 import { OrganizationsClient } from '@aws-sdk/client-organizations';
 import { PricingClient } from '@aws-sdk/client-pricing';
 import { STSClient } from '@aws-sdk/client-sts';
-import { createAwsClient } from '../../shared/aws-clients';
+import { createAwsClient, type AwsClientOptions } from '../../shared/aws-clients';
 import type { AuditClientFactory } from '../ports';
 import { PRICE_LIST_ENDPOINT_REGION } from './price-list-api';
 
@@ -13,12 +13,19 @@ export function regionalStsEndpoint(region: string): string {
   return `https://sts.${region}.amazonaws.com`;
 }
 
-export function sdkClientFactory(homeRegion: string): AuditClientFactory {
+/**
+ * The real clients. `deadline` (epoch ms, read at every call) is the run's: the Lambda passes the time its scan and
+ * actions must stop, so no call (a hung endpoint, retries on throttling) outlives it.
+ */
+export function sdkClientFactory(
+  homeRegion: string,
+  options: Pick<AwsClientOptions, 'deadline' | 'callTimeoutMs'> = {},
+): AuditClientFactory {
   return {
-    organizations: () => createAwsClient(OrganizationsClient, { region: homeRegion }),
-    sts: (region) => createAwsClient(STSClient, { region, endpoint: regionalStsEndpoint(region) }),
-    ec2: (region, credentials) => createAwsClient(EC2Client, { region, credentials }),
-    cloudwatch: (region, credentials) => createAwsClient(CloudWatchClient, { region, credentials }),
-    pricing: () => createAwsClient(PricingClient, { region: PRICE_LIST_ENDPOINT_REGION }),
+    organizations: () => createAwsClient(OrganizationsClient, { ...options, region: homeRegion }),
+    sts: (region) => createAwsClient(STSClient, { ...options, region, endpoint: regionalStsEndpoint(region) }),
+    ec2: (region, credentials) => createAwsClient(EC2Client, { ...options, region, credentials }),
+    cloudwatch: (region, credentials) => createAwsClient(CloudWatchClient, { ...options, region, credentials }),
+    pricing: () => createAwsClient(PricingClient, { ...options, region: PRICE_LIST_ENDPOINT_REGION }),
   };
 }
