@@ -132,3 +132,15 @@ export function actionsEventDetail(
     report: reportKey,
   };
 }
+
+/** The audit's figures as the handler logs them (before the report is written) and the CLI shows them. */
+export function auditLogSummary(summary: AuditSummary) {
+  return {
+    volumes: summary.volumeCount,
+    monthlyCostUsd: summary.totalMonthlyCostUsd,
+    unpriced: summary.unpricedCount,
+    auditedScopes: summary.auditedScopes,
+    notAudited: summary.notAudited.length,
+    warnings: summary.warnings,
+  };
+}

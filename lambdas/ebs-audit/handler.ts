@@ -14,6 +14,7 @@ import { buildOpsEvent, OpsEventPublisher } from '../shared/ops-event';
 import { logger, metrics } from '../shared/powertools';
 import { accountFromArn, currentRegion } from '../shared/run-context';
 import { sdkClientFactory } from './adapters/clients';
+import { auditLogSummary } from './event';
 import { runEbsAuditJob } from './job';
 
 const env = parseEnv(
@@ -67,15 +68,21 @@ export async function handler(_event: unknown, context: Context) {
       homeRegion: region,
       reportBucket: env.REPORT_BUCKET,
       remainingMs: () => scanDeadline - Date.now(),
+      // Logged before the report is written: a failed write must not lose what the audit found or did.
+      onAudited: (audit, summary) => {
+        logger.info('ebs-audit audited', auditLogSummary(summary));
+        for (const gap of audit.notAudited) logger.warn('not audited', { ...gap });
+        for (const w of audit.warnings) logger.warn('audit warning', { ...w });
+      },
+      onActed: (plan, results) => {
+        for (const r of results) if (r.outcome === 'failed') logger.warn('action failed', { ...r });
+        for (const skipped of plan.skipped)
+          if (skipped.action === 'delete') logger.warn('delete skipped', { ...skipped });
+      },
     },
   );
   const { summary } = outcome;
-  for (const gap of outcome.audit.notAudited) logger.warn('not audited', { ...gap });
-  for (const w of outcome.audit.warnings) logger.warn('audit warning', { ...w });
   const failedActions = (outcome.actionResults ?? []).filter((r) => r.outcome === 'failed');
-  for (const r of failedActions) logger.warn('action failed', { ...r });
-  for (const skipped of outcome.plan?.skipped ?? [])
-    if (skipped.action === 'delete') logger.warn('delete skipped', { ...skipped });
 
   // Metrics and logs go out before the event, so a failed publish still leaves them.
   metrics.addMetric('UnattachedVolumes', MetricUnit.Count, summary.volumeCount);

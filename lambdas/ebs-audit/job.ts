@@ -85,6 +85,25 @@ export interface JobContext {
   readonly reportBucket: string;
   /** Milliseconds left before the function must wrap up (reporting reserve already subtracted). */
   readonly remainingMs: () => number;
+  /**
+   * Called once the audit is done, before anything is written: the caller logs the summary, the not-audited scopes
+   * and the warnings here, so a failing report write cannot lose them.
+   */
+  readonly onAudited?: (audit: AuditRunOutput, summary: AuditSummary) => void;
+  /** Called once the actions are done, before their report is written (same reason). */
+  readonly onActed?: (plan: ActionPlan, results: readonly ActionResult[]) => void;
+}
+
+/** A report object could not be written: names the stage and the S3 key, and keeps the cause. */
+export class ReportWriteError extends Error {
+  override readonly name = 'ReportWriteError';
+  constructor(
+    readonly stage: 'write-report' | 'write-actions-report',
+    readonly location: string,
+    override readonly cause: unknown,
+  ) {
+    super(`${stage}: writing ${location} failed: ${awsErrorCode(cause)}: ${awsErrorMessage(cause)}`);
+  }
 }
 
 export interface JobOutcome {
@@ -129,6 +148,7 @@ export async function runEbsAuditJob(
     credentials,
   ).finally(pricing.close);
   const summary = summarizeAudit(audit);
+  ctx.onAudited?.(audit, summary);
   let plan = config.actions.mark
     ? planActions({
         volumes: audit.volumes,
@@ -156,20 +176,30 @@ export async function runEbsAuditJob(
 
   // The report (with the plan) is written before anything is changed.
   const keys = reportKeys(config.report.prefix, ctx.now);
-  await putReportObject(deps.s3, ctx.reportBucket, keys.csv, volumesToCsv(audit.volumes), 'text/csv; charset=utf-8');
-  await putReportObject(
-    deps.s3,
-    ctx.reportBucket,
+  const write = async (
+    stage: ReportWriteError['stage'],
+    key: string,
+    body: () => string,
+    contentType: 'text/csv; charset=utf-8' | 'application/json',
+  ) => {
+    try {
+      await putReportObject(deps.s3, ctx.reportBucket, key, body(), contentType);
+    } catch (err) {
+      throw new ReportWriteError(stage, `s3://${ctx.reportBucket}/${key}`, err);
+    }
+  };
+  await write('write-report', keys.csv, () => volumesToCsv(audit.volumes), 'text/csv; charset=utf-8');
+  await write(
+    'write-report',
     keys.json,
-    buildJsonReport(audit, plan ? { actionPlan: plan } : {}),
+    () => buildJsonReport(audit, plan ? { actionPlan: plan } : {}),
     'application/json',
   );
   if (audit.notAudited.length > 0)
-    await putReportObject(
-      deps.s3,
-      ctx.reportBucket,
+    await write(
+      'write-report',
       keys.notAuditedCsv,
-      coverageGapsToCsv(audit.notAudited),
+      () => coverageGapsToCsv(audit.notAudited),
       'text/csv; charset=utf-8',
     );
 
@@ -202,11 +232,12 @@ export async function runEbsAuditJob(
       clock: ctx.clock,
       secondsLeft: () => Math.floor(ctx.remainingMs() / 1000),
     });
-    await putReportObject(
-      deps.s3,
-      ctx.reportBucket,
+    ctx.onActed?.(plan, actionResults);
+    const done = actionResults;
+    await write(
+      'write-actions-report',
       keys.actionsJson,
-      JSON.stringify({ runId: ctx.runId, dryRun: plan.dryRun, plan, results: actionResults }, null, 2),
+      () => JSON.stringify({ runId: ctx.runId, dryRun: plan?.dryRun, plan, results: done }, null, 2),
       'application/json',
     );
   }

@@ -229,3 +229,27 @@ test('A4: each failed action is logged as a warning and counted in the ActionsFa
     for (const m of mocks) m.reset();
   }
 });
+
+test('hardening 7: the report write fails → the summary, not-audited scopes and warnings were logged first; the error names the stage and the S3 key', async () => {
+  const { logger } = jest.requireActual<Powertools>('../../../lambdas/shared/powertools');
+  const info = jest.spyOn(logger, 'info');
+  const warn = jest.spyOn(logger, 'warn');
+  try {
+    cwMock.on(GetMetricDataCommand).rejects(Object.assign(new Error('slow down'), { name: 'Throttling' }));
+    s3Mock
+      .on(PutObjectCommand)
+      .rejects(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:443'), { code: 'ECONNREFUSED' }));
+    await expect(handler({}, context)).rejects.toThrow(
+      /^write-report: writing s3:\/\/reports-bucket\/ebs-audit\/\d{4}-\d{2}-\d{2}\/ebs-audit-\d{8}T\d{6}Z\.csv failed: .*ECONNREFUSED/,
+    );
+    expect(info).toHaveBeenCalledWith(
+      'ebs-audit audited',
+      expect.objectContaining({ volumes: 2, monthlyCostUsd: 87.5, auditedScopes: 1, warnings: 1 }),
+    );
+    expect(warn).toHaveBeenCalledWith('audit warning', expect.objectContaining({ stage: 'metrics' }));
+    expect(snsMock).toHaveReceivedCommandTimes(PublishCommand, 0);
+  } finally {
+    info.mockRestore();
+    warn.mockRestore();
+  }
+});
