@@ -2,63 +2,9 @@
  * Classification of one unattached volume: owner, flags, exclusion, cost and the detached-since estimate.
  * Pure: every input (tags, last metric datapoint, the time) is passed in.
  */
-import { builtInRegionPrices, estimateRegionalCost, type PriceSource, type RegionPrices } from './pricing';
-import { DAY_MS } from '../shared/time';
-
-/** A volume as the scan port returns it (a plain copy of the DescribeVolumes fields the audit uses). */
-export interface ScannedVolume {
-  readonly volumeId: string;
-  readonly state?: string;
-  readonly volumeType?: string;
-  readonly sizeGiB?: number;
-  readonly iops?: number;
-  readonly throughputMiBps?: number;
-  readonly createTime?: Date;
-  readonly snapshotId?: string;
-  readonly encrypted?: boolean;
-  readonly availabilityZone?: string;
-  readonly tags: Readonly<Record<string, string>>;
-}
-
-/** One row of the report. */
-export interface AuditedVolume {
-  readonly account: string;
-  readonly region: string;
-  readonly volumeId: string;
-  readonly name: string | null;
-  readonly volumeType: string | null;
-  readonly sizeGiB: number | null;
-  readonly iops: number | null;
-  readonly throughputMiBps: number | null;
-  readonly createdAt: string | null;
-  readonly snapshotId: string | null;
-  readonly encrypted: boolean | null;
-  readonly availabilityZone: string | null;
-  readonly owner: string | null;
-  /** Which configured tag the owner came from. */
-  readonly ownerTag: string | null;
-  /** Estimated monthly cost in USD, or null when it cannot be priced (see costNote). */
-  readonly monthlyCostUsd: number | null;
-  readonly costNote: string;
-  /** Which source priced the volume ("none" when it is unpriced). */
-  readonly priceSource: PriceSource;
-  /** ISO time the volume was last seen attached (end of the hour of its last VolumeIdleTime datapoint), or "unknown". */
-  readonly detachedSince: string;
-  readonly detachedDays: number | null;
-  readonly detachedNote: string;
-  readonly kubernetes: boolean;
-  readonly cloudformationStack: string | null;
-  readonly excluded: boolean;
-  /** Value of the deletion mark tag, when the volume carries one. */
-  readonly markedDeleteAfter: string | null;
-  readonly tags: Readonly<Record<string, string>>;
-}
-
-export interface ClassificationRules {
-  readonly ownerTags: readonly string[];
-  readonly excludeTag: { readonly key: string; readonly value: string };
-  readonly markTagKey: string;
-}
+import { DAY_MS } from '../../shared/time';
+import type { AuditedVolume, ClassificationRules, ScannedVolume } from '../types';
+import { builtInRegionPrices, estimateRegionalCost, type RegionPrices } from './pricing';
 
 /** Tags the EBS CSI driver and the in-tree provisioner put on volumes they create. */
 export const KUBERNETES_TAG_KEYS = ['kubernetes.io/created-for/pvc/name', 'ebs.csi.aws.com/cluster', 'CSIVolumeName'];

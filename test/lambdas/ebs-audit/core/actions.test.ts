@@ -1,4 +1,4 @@
-import type { EbsAuditActionsConfig } from '../../../lambdas/ebs-audit/config';
+import type { EbsAuditActionsConfig } from '../../../../lambdas/ebs-audit/config';
 import {
   applyDailyDeleteCap,
   deletionDate,
@@ -7,11 +7,10 @@ import {
   parseMarkDate,
   planActions as planActionsWith,
   recheckBeforeDelete,
-  type MarkedVolumeElsewhere,
   type PlanInput,
-  type PlannedAction,
-} from '../../../lambdas/ebs-audit/actions';
-import { classifyVolume, type ClassificationRules } from '../../../lambdas/ebs-audit/volumes';
+} from '../../../../lambdas/ebs-audit/core/actions';
+import { classifyVolume } from '../../../../lambdas/ebs-audit/core/volumes';
+import type { ClassificationRules, MarkedVolumeElsewhere, PlannedAction } from '../../../../lambdas/ebs-audit/types';
 
 const MARK = 'platform-ops:ebs-audit:delete-after';
 const rules: ClassificationRules = {

@@ -1,10 +1,5 @@
-import {
-  classifyVolume,
-  compareByCost,
-  estimateDetachedSince,
-  type ClassificationRules,
-  type ScannedVolume,
-} from '../../../lambdas/ebs-audit/volumes';
+import { classifyVolume, compareByCost, estimateDetachedSince } from '../../../../lambdas/ebs-audit/core/volumes';
+import type { ClassificationRules, ScannedVolume } from '../../../../lambdas/ebs-audit/types';
 
 const rules: ClassificationRules = {
   ownerTags: ['owner', 'team', 'OwnerContact'],

@@ -1,66 +1,18 @@
 /**
- * Live EBS list prices from the AWS Price List Query API (`pricing:GetProducts`), with the built-in table as the
- * fallback. Three parts:
- * - `fetchEbsPriceListItems` (port): one region's EBS volume products, all pages, through one query.
- * - `parseEbsPriceList` (pure): the products → the `RegionPriceList` model of pricing.ts. Anything ambiguous (two
- *   different prices for one dimension, a missing io2 tier, an unexpected unit) leaves that volume type unpriced for
- *   the region with the reason; nothing is guessed.
- * - `priceListApiResolver`: prices per region, fetched at most once per run and cached per warm container; any API
- *   failure (AccessDenied, throttling past retries, network) falls back to the built-in table and says so. Pricing
- *   never fails the run.
+ * Parses the AWS Price List Query API's answer for one region's EBS volumes into the price model of pricing.ts. Pure.
+ * Anything ambiguous (two different prices for one dimension, a missing io2 tier, an unexpected unit) leaves that
+ * volume type unpriced for the region with the reason; nothing is guessed.
  *
- * The Query API has endpoints in us-east-1, eu-central-1 and ap-south-1 only; the endpoint region has nothing to do
- * with the priced region (that is the `regionCode` filter). Product shape (FormatVersion aws_v1): `PriceList` is an
- * array of JSON strings, each `{ product: { productFamily, attributes: { usagetype, regionCode, locationType,
- * volumeApiName, ... } }, terms: { OnDemand: { <offer>: { priceDimensions: { <rate>: { unit, pricePerUnit: { USD }
- * } } } } }, publicationDate }`. Usage types carry a region prefix outside us-east-1 (`EUW2-EBS:VolumeUsage.gp3`).
+ * Product shape (FormatVersion aws_v1): `PriceList` is an array of JSON strings, each `{ product: { productFamily,
+ * attributes: { usagetype, regionCode, locationType, volumeApiName, ... } }, terms: { OnDemand: { <offer>: {
+ * priceDimensions: { <rate>: { unit, pricePerUnit: { USD } } } } } }, publicationDate }`. Usage types carry a region
+ * prefix outside us-east-1 (`EUW2-EBS:VolumeUsage.gp3`).
  */
-import { paginateGetProducts, type Filter, type PricingClient } from '@aws-sdk/client-pricing';
-import {
-  builtInRegionPrices,
-  EBS_PRICE_TABLE,
-  VOLUME_TYPES,
-  type PriceTable,
-  type RegionPriceList,
-  type RegionPrices,
-  type VolumeType,
-  type VolumeTypePrice,
-} from './pricing';
+import { VOLUME_TYPES, type RegionPriceList, type VolumeType, type VolumeTypePrice } from './pricing';
 
 export const PRICE_LIST_API_SOURCE = 'AWS Price List Query API';
-/** The Query API endpoint the audit calls (its account's own credentials); any of the three would do. */
-export const PRICE_LIST_ENDPOINT_REGION = 'us-east-1';
-/** Largest page GetProducts returns. */
-export const GET_PRODUCTS_PAGE_SIZE = 100;
 /** Every usage type the audit prices contains this text (storage, provisioned IOPS, provisioned throughput). */
 export const EBS_VOLUME_USAGETYPE_MARKER = 'EBS:Volume';
-/** How long a warm container reuses a region's answer (list prices change rarely; a weekly run refetches). */
-export const CONTAINER_CACHE_TTL_MS = 12 * 3_600_000;
-
-/** The filters of the one GetProducts query per region: the region's EBS volume products (a few dozen). */
-export function ebsProductFilters(region: string): Filter[] {
-  return [
-    { Type: 'TERM_MATCH', Field: 'regionCode', Value: region },
-    { Type: 'CONTAINS', Field: 'usagetype', Value: EBS_VOLUME_USAGETYPE_MARKER },
-  ];
-}
-
-/** Every product GetProducts returns for the region's EBS volumes, all pages; each item is still a JSON string. */
-export async function fetchEbsPriceListItems(client: PricingClient, region: string): Promise<unknown[]> {
-  const items: unknown[] = [];
-  const pages = paginateGetProducts(
-    { client, pageSize: GET_PRODUCTS_PAGE_SIZE },
-    { ServiceCode: 'AmazonEC2', FormatVersion: 'aws_v1', Filters: ebsProductFilters(region) },
-  );
-  for await (const page of pages) {
-    const list: unknown = page.PriceList;
-    if (Array.isArray(list)) items.push(...(list as unknown[]));
-  }
-  return items;
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// Parsing (pure)
 
 type Dimension =
   | { readonly kind: 'storage'; readonly type: VolumeType }
@@ -280,153 +232,4 @@ export function parseEbsPriceList(region: string, items: readonly unknown[], run
     matchedProducts: matched,
     skippedProducts: skipped,
   };
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// Resolvers: where the audit gets one region's prices
-
-/** Prices for a region; never throws. */
-export interface RegionPriceResolver {
-  pricesFor(region: string): Promise<RegionPrices>;
-  /** Every region resolved so far (for the report), sorted by region. */
-  resolved(): RegionPrices[];
-}
-
-/** The built-in table only (`pricing.source: built-in`). */
-export function builtInPriceResolver(table: PriceTable = EBS_PRICE_TABLE): RegionPriceResolver {
-  const seen = new Map<string, RegionPrices>();
-  return {
-    pricesFor: (region) => {
-      const prices = seen.get(region) ?? builtInRegionPrices(region, table);
-      seen.set(region, prices);
-      return Promise.resolve(prices);
-    },
-    resolved: () => [...seen.values()].sort((a, b) => a.region.localeCompare(b.region)),
-  };
-}
-
-/** Answers kept across runs of a warm container (successful answers only, for CONTAINER_CACHE_TTL_MS). */
-export class PriceListCache {
-  private readonly entries = new Map<string, { readonly expiresAt: number; readonly prices: RegionPrices }>();
-  constructor(private readonly ttlMs: number = CONTAINER_CACHE_TTL_MS) {}
-  get(region: string, nowMs: number): RegionPrices | undefined {
-    const hit = this.entries.get(region);
-    if (hit && hit.expiresAt > nowMs) return hit.prices;
-    this.entries.delete(region);
-    return undefined;
-  }
-  set(region: string, prices: RegionPrices, nowMs: number): void {
-    this.entries.set(region, { expiresAt: nowMs + this.ttlMs, prices });
-  }
-  clear(): void {
-    this.entries.clear();
-  }
-}
-
-/** The cache of this container (module scope: it survives between invocations of a warm Lambda). */
-export const containerPriceCache = new PriceListCache();
-
-function errorText(err: unknown): string {
-  const e = err as { name?: unknown; message?: unknown } | undefined;
-  const name = typeof e?.name === 'string' && e.name !== '' ? e.name : 'Error';
-  const message = typeof e?.message === 'string' ? e.message : String(err);
-  return `${name}: ${message}`.replace(/\s+/g, ' ').slice(0, 300);
-}
-
-export interface PriceListApiResolverOptions {
-  /** The run's date: the asOf of prices whose answer has no publicationDate, and the cache clock. */
-  readonly now: Date;
-  /** The fallback table. */
-  readonly builtIn?: PriceTable;
-  readonly cache?: PriceListCache;
-}
-
-/**
- * Prices from the Price List Query API, one query (all pages) per region, each region at most once per run (callers
- * share the in-flight request) and reused by a warm container. On the first API failure the run stops calling the
- * API and every region it still needs uses the built-in table, with the failure in the region's note.
- */
-export function priceListApiResolver(
-  /** The client, created on first use (a run whose regions have no volumes never builds it). */
-  pricingClient: () => PricingClient,
-  options: PriceListApiResolverOptions,
-): RegionPriceResolver {
-  const table = options.builtIn ?? EBS_PRICE_TABLE;
-  const cache = options.cache ?? containerPriceCache;
-  const nowMs = options.now.getTime();
-  const runDate = options.now.toISOString().slice(0, 10);
-  const perRun = new Map<string, Promise<RegionPrices>>();
-  const done = new Map<string, RegionPrices>();
-  let failure: string | undefined;
-
-  const fallback = (region: string, why: string): RegionPrices => {
-    const builtIn = builtInRegionPrices(region, table);
-    const note = `${PRICE_LIST_API_SOURCE} unavailable (${why}); ${
-      builtIn.priceSource === 'built-in'
-        ? 'using the built-in table'
-        : 'the built-in table has no prices for this region'
-    }`;
-    return { ...builtIn, note };
-  };
-
-  const resolve = async (region: string): Promise<RegionPrices> => {
-    const cached = cache.get(region, nowMs);
-    if (cached) return cached;
-    if (failure) return fallback(region, failure);
-    let items: unknown[];
-    try {
-      items = await fetchEbsPriceListItems(pricingClient(), region);
-    } catch (err) {
-      failure ??= errorText(err);
-      return fallback(region, errorText(err));
-    }
-    const parsed = parseEbsPriceList(region, items, runDate);
-    const prices: RegionPrices =
-      parsed.matchedProducts === 0
-        ? {
-            region,
-            priceSource: 'none',
-            note: `the ${PRICE_LIST_API_SOURCE} returned no EBS volume prices for ${region}`,
-          }
-        : {
-            region,
-            priceSource: 'price-list-api',
-            priceList: parsed.priceList,
-            ...(Object.keys(parsed.unpriced).length > 0 ? { unpriced: parsed.unpriced } : {}),
-          };
-    cache.set(region, prices, nowMs);
-    return prices;
-  };
-
-  return {
-    pricesFor: (region) => {
-      let pending = perRun.get(region);
-      if (!pending) {
-        pending = resolve(region)
-          .catch((err: unknown) => fallback(region, errorText(err))) // pricing never fails the run
-          .then((prices) => {
-            done.set(region, prices);
-            return prices;
-          });
-        perRun.set(region, pending);
-      }
-      return pending;
-    },
-    resolved: () => [...done.values()].sort((a, b) => a.region.localeCompare(b.region)),
-  };
-}
-
-/**
- * The resolver for the configured source (`pricing.source`), and `close` to release the Price List client after the
- * run. The client is built on first use only: a run whose regions have no unattached volumes never calls the API.
- */
-export function priceResolverFor(
-  source: 'price-list-api' | 'built-in',
-  createClient: () => PricingClient,
-  now: Date,
-): { readonly resolver: RegionPriceResolver; readonly close: () => void } {
-  if (source === 'built-in') return { resolver: builtInPriceResolver(), close: () => undefined };
-  let client: PricingClient | undefined;
-  const resolver = priceListApiResolver(() => (client ??= createClient()), { now });
-  return { resolver, close: () => client?.destroy() };
 }

@@ -13,63 +13,18 @@
  *   protected accounts; capped per run. The executor re-checks it right before acting.
  * Any doubt (an unreadable mark, an unexpected state, missing metrics) means: leave it and say why.
  */
-import type { EbsAuditActionsConfig } from './config';
-import { isExcluded, type AuditedVolume } from './volumes';
-import { DAY_MS } from '../shared/time';
-
-export type ActionKind = 'mark' | 'unmark' | 'delete';
-
-/** An account×region whose CloudWatch metrics could not be read this run (detach estimates there are unknown). */
-export interface ScopeRef {
-  readonly account: string;
-  readonly region: string;
-}
-
-export interface PlannedAction {
-  readonly action: ActionKind;
-  readonly account: string;
-  readonly region: string;
-  readonly volumeId: string;
-  /** For mark: the date written; for delete: the date the mark carried. */
-  readonly deleteAfter?: string;
-  /** For mark: the whole tag value written; for delete: the whole tag value the volume carried when planned. */
-  readonly markValue?: string;
-  /** For delete: when the suite marked the volume (ISO). */
-  readonly markedAt?: string;
-  /** For delete: the detach estimate of the scan (ISO, or "unknown" when the volume has no datapoint at all). */
-  readonly detachedSince?: string;
-  /** For delete: whether a snapshot is taken (and waited for) first. */
-  readonly snapshot?: boolean;
-  readonly monthlyCostUsd?: number | null;
-  readonly reason: string;
-}
-
-export interface SkippedAction {
-  readonly action: ActionKind;
-  readonly account: string;
-  readonly region: string;
-  readonly volumeId: string;
-  readonly reason: string;
-}
-
-export interface ActionPlan {
-  readonly dryRun: boolean;
-  readonly mark: readonly PlannedAction[];
-  readonly unmark: readonly PlannedAction[];
-  readonly delete: readonly PlannedAction[];
-  readonly skipped: readonly SkippedAction[];
-  /** Marked volumes whose date has not come yet. */
-  readonly pendingCount: number;
-}
-
-/** A volume carrying the mark tag that is not unattached any more (from the mark-tag scan). */
-export interface MarkedVolumeElsewhere {
-  readonly account: string;
-  readonly region: string;
-  readonly volumeId: string;
-  readonly state: string;
-  readonly markedDeleteAfter: string;
-}
+import type { EbsAuditActionsConfig } from '../config';
+import { DAY_MS } from '../../shared/time';
+import type {
+  ActionPlan,
+  ActionResult,
+  AuditedVolume,
+  MarkedVolumeElsewhere,
+  PlannedAction,
+  ScopeRef,
+  SkippedAction,
+} from '../types';
+import { isExcluded } from './volumes';
 
 /** Parses a date: exactly YYYY-MM-DD and a real date, else undefined. */
 export function parseMarkDate(value: string | null | undefined): Date | undefined {
@@ -355,4 +310,27 @@ export function applyDailyDeleteCap(
       })),
     ],
   };
+}
+
+export function countOutcomes(results: readonly ActionResult[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const r of results) counts[`${r.action}.${r.outcome}`] = (counts[`${r.action}.${r.outcome}`] ?? 0) + 1;
+  return counts;
+}
+
+/** The volume an action is about (the identifying fields of a result). */
+export function actionTarget(a: PlannedAction): Pick<ActionResult, 'action' | 'account' | 'region' | 'volumeId'> {
+  return { action: a.action, account: a.account, region: a.region, volumeId: a.volumeId };
+}
+
+/** What an action does, in words (dry-run results and done actions). */
+export function describeAction(a: PlannedAction): string {
+  switch (a.action) {
+    case 'mark':
+      return `tag ${a.volumeId} for deletion after ${a.deleteAfter} (${a.markValue}; ${a.reason})`;
+    case 'unmark':
+      return `remove the deletion mark from ${a.volumeId} (${a.reason})`;
+    case 'delete':
+      return `delete ${a.volumeId}${a.snapshot ? ' after a completed snapshot' : ' without a snapshot'}`;
+  }
 }

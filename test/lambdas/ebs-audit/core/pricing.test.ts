@@ -1,10 +1,12 @@
 import {
   EBS_PRICE_TABLE,
   estimateMonthlyCost,
+  estimateRegionalCost,
   io2IopsMonthly,
   type MonthlyCost,
   type PriceTable,
-} from '../../../lambdas/ebs-audit/pricing';
+  type RegionPrices,
+} from '../../../../lambdas/ebs-audit/core/pricing';
 
 const priced = (c: MonthlyCost) => {
   if (c.status !== 'priced') throw new Error(`expected a price, got unknown: ${c.reason}`);
@@ -128,5 +130,17 @@ describe('estimateMonthlyCost', () => {
       }
       expect(region).toMatch(/^[a-z]{2}-[a-z]+-\d$/);
     }
+  });
+});
+test('RegionPrices from the built-in table carry their source', () => {
+  const p: RegionPrices = {
+    region: 'us-east-1',
+    priceSource: 'built-in',
+    priceList: EBS_PRICE_TABLE.regions['us-east-1'],
+  };
+  expect(estimateRegionalCost({ volumeType: 'sc1', sizeGiB: 50 }, p)).toMatchObject({
+    status: 'priced',
+    usd: 0.75,
+    priceSource: 'built-in',
   });
 });
