@@ -69,7 +69,7 @@ test('group signals pick the group’s nodes and its cluster’s pending pods', 
   );
   const g = groupSignals(plan, results, w, 'other', ['i-2']);
   expect(Object.keys(g.nodes)).toEqual(['i-2']);
-  expect(g.nodes['i-2'].cpuUtilization).toEqual([8, 8]);
-  expect(g.nodes['i-2'].runningPods).toEqual([12, 12]);
-  expect(g.pendingPods).toEqual([7, 7]);
+  expect(g.nodes['i-2'].cpuUtilization).toEqual([7, 7]);
+  expect(g.nodes['i-2'].runningPods).toEqual([11, 11]);
+  expect(g.pendingPods).toEqual([6, 6]);
 });
