@@ -3,7 +3,7 @@
  * Validated at synth (lib/config) and again at init (handler), one schema.
  */
 import * as z from 'zod';
-import { functionOverrides, resourceName, scheduleExpression } from '../../lib/config/common';
+import { functionOverrides, resourceName, scheduleExpression } from '../shared/config';
 
 /** The ASG tag where the scaler records the desired capacity it set or adopted: `<desired>@<ISO time>`. */
 export const NODE_AUTOSCALER_DESIRED_TAG_KEY = 'platform-ops:node-autoscaler:desired';
@@ -101,6 +101,12 @@ export const nodeAutoscalerConfig = z
     function: functionOverrides.default({}),
   })
   .superRefine((cfg, ctx) => {
+    if (cfg.function.reservedConcurrency !== undefined && cfg.function.reservedConcurrency !== 1)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['function', 'reservedConcurrency'],
+        message: 'must be 1 (or left out): two concurrent runs could both act on one group',
+      });
     const seen = new Map<string, number>();
     const targets = new Map<string, number>();
     const pendingPerCluster = new Map<string, number>();

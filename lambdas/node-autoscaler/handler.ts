@@ -27,7 +27,11 @@ const env = parseEnv(
 );
 
 const region = currentRegion();
-const ports = sdkPorts({ region });
+/** Epoch ms by which this invocation's calls must be done (set per invocation; read at every call). */
+let runDeadline = Number.POSITIVE_INFINITY;
+/** Kept back at the end of a run for logs, metrics and events. */
+const REPORT_RESERVE_MS = 8_000;
+const ports = sdkPorts({ region, deadline: () => runDeadline });
 const publisher = new OpsEventPublisher(
   createAwsClient(SNSClient, { region, ...NODE_AUTOSCALER_CLIENT_OPTIONS }),
   env.OPS_TOPIC_ARN,
@@ -53,6 +57,7 @@ export function publishGroupMetrics(result: NodeAutoscalerResult): void {
 
 export async function handler(_event: unknown, context: Context) {
   const now = new Date();
+  runDeadline = Date.now() + context.getRemainingTimeInMillis() - REPORT_RESERVE_MS;
   const config = env.JOB_CONFIG;
   const account = accountFromArn(context.invokedFunctionArn);
   logger.appendKeys({ runId: context.awsRequestId });

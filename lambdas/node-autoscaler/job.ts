@@ -4,11 +4,11 @@
  * per group with the pure core, and (unless dry-run) apply: SetDesiredCapacity / TerminateInstanceInAutoScalingGroup,
  * then record what was set in the ASG tag. One group failing never stops the others.
  */
+import { awsErrorCode, awsErrorMessage } from '../shared/aws-errors';
 import { mapLimit } from '../shared/concurrency';
 import { NODE_AUTOSCALER_DESIRED_TAG_KEY, type NodeAutoscalerConfig, type NodeGroupConfig } from './config';
 import { decideScaling, formatDesiredTag, parseDesiredTag, signalMinutesNeeded } from './core/decide';
 import { groupSignals, planQueries, signalWindow } from './core/signals';
-import { awsErrorCode, awsErrorMessage } from './adapters/errors';
 import type { AutoScalingGroupDescription, NodeAutoscalerPorts } from './ports';
 import type { GroupOutcome, GroupState, InstanceState, NodeAutoscalerResult, ScalingDecision } from './types';
 

@@ -11,7 +11,12 @@ import { Ec2Adapter } from './ec2';
 import { EksAdapter } from './eks';
 
 /** A run has a minute: every call gets a short deadline and few attempts. */
-export const NODE_AUTOSCALER_CLIENT_OPTIONS = { maxAttempts: 3, connectionTimeoutMs: 3_000, requestTimeoutMs: 10_000 };
+export const NODE_AUTOSCALER_CLIENT_OPTIONS = {
+  maxAttempts: 3,
+  connectionTimeoutMs: 3_000,
+  requestTimeoutMs: 8_000,
+  callTimeoutMs: 15_000,
+};
 
 export function sdkPorts(options: AwsClientOptions = {}): NodeAutoscalerPorts {
   const opts = { ...NODE_AUTOSCALER_CLIENT_OPTIONS, ...options };

@@ -103,3 +103,10 @@ test('duplicate names and two entries for one node group or ASG fail', () => {
     'groups.1.autoScalingGroup: groups[0] already scales this group (two entries would fight)',
   ]);
 });
+
+test('reserved concurrency may only be 1', () => {
+  expect(issues({ ...minimal, function: { reservedConcurrency: 2 } })).toEqual([
+    'function.reservedConcurrency: must be 1 (or left out): two concurrent runs could both act on one group',
+  ]);
+  expect(issues({ ...minimal, function: { reservedConcurrency: 1 } })).toEqual([]);
+});
