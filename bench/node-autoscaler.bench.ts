@@ -421,7 +421,7 @@ async function main() {
     console.log(
       `| ${o.name} | ${o.actions} | ${o.nodeHours.toFixed(1)} | ${o.pendingMinutes} | ${o.above90Minutes} | ${o.boundViolations} |`,
     );
-  console.log(`\nsimulated ${strategies.length} × ${MINUTES} minutes in ${seconds.toFixed(1)} s`);
+  console.log(`\nsimulated ${outcomes.length} × ${MINUTES} minutes in ${seconds.toFixed(1)} s`);
 
   console.log('\n| InService nodes | GetMetricData queries per run | calls |');
   console.log('|---|---|---|');

@@ -230,6 +230,9 @@ export function decideScaling(
     const candidate = scaleInCandidate(inService, signals);
     if (!candidate) hold('no-candidate', 'every InService instance is protected from scale-in');
     if (holds.length === 0 && candidate) {
+      reasons.push(
+        `node to remove: ${candidate.instanceId} (${candidate.runningPods ?? 'unknown'} running pods, the fewest of the unprotected InService nodes)`,
+      );
       action = 'scale-in';
       to = from - 1;
       terminate = candidate;
