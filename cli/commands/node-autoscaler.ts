@@ -1,7 +1,8 @@
 import { type Command, InvalidArgumentError } from 'commander';
 import { sdkPorts } from '../../lambdas/node-autoscaler/adapters/clients';
 import type { NodeAutoscalerConfig } from '../../lambdas/node-autoscaler/config';
-import { decisionRecord, oneLine } from '../../lambdas/node-autoscaler/event';
+import { decisionRecord } from '../../lambdas/node-autoscaler/event';
+import { sanitizeText } from '../../lambdas/shared/text';
 import { runNodeAutoscaler } from '../../lambdas/node-autoscaler/job';
 import type { NodeAutoscalerPorts } from '../../lambdas/node-autoscaler/ports';
 import type { NodeAutoscalerResult } from '../../lambdas/node-autoscaler/types';
@@ -56,8 +57,8 @@ export function renderDecisions(result: NodeAutoscalerResult): string {
     formatTable(rows, ['group', 'cluster', 'action', 'from', 'to', 'pressure', 'pending', 'holds', 'applied']),
   ];
   for (const r of records) {
-    lines.push(`\n${oneLine(r.group, 64)}:\n`);
-    for (const reason of r.reasons.slice(0, 12)) lines.push(`  - ${oneLine(reason, 240)}\n`);
+    lines.push(`\n${sanitizeText(r.group, { max: 64 })}:\n`);
+    for (const reason of r.reasons.slice(0, 12)) lines.push(`  - ${sanitizeText(reason, { max: 240 })}\n`);
   }
   lines.push(
     `\n${result.dryRun ? 'DRY RUN: nothing was changed (--execute to act).' : 'EXECUTE: changes above were applied.'} ` +
@@ -89,7 +90,7 @@ export function registerNodeAutoscalerCommand(program: Command, deps: NodeAutosc
       else out.write(renderDecisions(result));
       const failed = result.outcomes.filter((o) => o.error);
       if (failed.length > 0) {
-        err.write(failed.map((o) => `error: ${o.group}: ${oneLine(o.error ?? '', 300)}\n`).join(''));
+        err.write(failed.map((o) => `error: ${o.group}: ${sanitizeText(o.error ?? '', { max: 300 })}\n`).join(''));
         process.exitCode = 1;
       }
     });

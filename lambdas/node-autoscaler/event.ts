@@ -7,17 +7,14 @@
  * - one structured decision record per group (the log line and the CLI's `--json` entry).
  */
 import type { OpsEventInput } from '../shared/ops-event';
+import { sanitizeText } from '../shared/text';
 import { CAPACITY_EXHAUSTED_MINUTES } from './core/decide';
 import type { GroupOutcome, NodeAutoscalerResult, ScaleAction } from './types';
 
 export const NODE_AUTOSCALER_SOURCE = 'node-autoscaler';
 
-/** One line of text from anything that came from AWS or config: no control characters, bounded. */
-export function oneLine(text: string, max = 200): string {
-  // eslint-disable-next-line no-control-regex
-  const flat = text.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
-  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
-}
+/** One bounded, sanitised line (texts from AWS and config end up in Slack). */
+const line = (text: string, max = 200) => sanitizeText(text, { max });
 
 const pct = (v: number | null | undefined) => (v === null || v === undefined ? 'unknown' : `${Math.round(v)}%`);
 
@@ -33,12 +30,12 @@ export function nodeAutoscalerEvents(result: NodeAutoscalerResult): OpsEventInpu
         source: NODE_AUTOSCALER_SOURCE,
         kind: d.action === 'scale-out' ? 'scaled-out' : 'scaled-in',
         severity: 'info',
-        summary: oneLine(`${where} ${verb} ${d.from} → ${d.to} nodes: ${why}`, 500),
+        summary: line(`${where} ${verb} ${d.from} → ${d.to} nodes: ${why}`, 500),
         details: {
           group: o.group,
           cluster: o.cluster,
           change: `${d.from} → ${d.to}`,
-          why: oneLine(d.reasons.join('; '), 300),
+          why: line(d.reasons.join('; '), 300),
           pressure: pct(d.pressurePercent),
           pendingPods: d.pendingPods ?? 'unknown',
           ...(d.terminate ? { terminated: d.terminate.instanceId } : {}),
@@ -53,7 +50,7 @@ export function nodeAutoscalerEvents(result: NodeAutoscalerResult): OpsEventInpu
         source: NODE_AUTOSCALER_SOURCE,
         kind: 'conflict',
         severity: 'warning',
-        summary: oneLine(
+        summary: line(
           `${where}: another actor changed desired capacity from ${was} to ${d.conflict.current}; the scaler holds for its cooldown and adopts ${d.conflict.current}`,
           500,
         ),
@@ -72,7 +69,7 @@ export function nodeAutoscalerEvents(result: NodeAutoscalerResult): OpsEventInpu
         source: NODE_AUTOSCALER_SOURCE,
         kind: 'capacity-exhausted',
         severity: 'warning',
-        summary: oneLine(
+        summary: line(
           `${where} is at its upper bound of ${d.bounds.max} nodes with pressure above the scale-out threshold for ${CAPACITY_EXHAUSTED_MINUTES} minutes (now ${pct(d.pressurePercent)})`,
           500,
         ),
@@ -94,14 +91,14 @@ export function nodeAutoscalerEvents(result: NodeAutoscalerResult): OpsEventInpu
         source: NODE_AUTOSCALER_SOURCE,
         kind: 'error',
         severity: 'critical',
-        summary: oneLine(`${where}: ${o.error}`, 500),
+        summary: line(`${where}: ${o.error}`, 500),
         details: {
           group: o.group,
           cluster: o.cluster,
           action: d.action,
           change: `${d.from} → ${d.to}`,
           applied: o.applied,
-          error: oneLine(o.error, 300),
+          error: line(o.error, 300),
           autoScalingGroup: d.autoScalingGroupName,
         },
       });
