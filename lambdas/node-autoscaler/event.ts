@@ -35,9 +35,10 @@ export function nodeAutoscalerEvents(result: NodeAutoscalerResult): OpsEventInpu
           group: o.group,
           cluster: o.cluster,
           change: `${d.from} → ${d.to}`,
-          why: line(d.reasons.join('; '), 300),
+          // The alert-notifier shows the first fields only (Slack's limit): the most useful go first.
           pressure: pct(d.pressurePercent),
           pendingPods: d.pendingPods ?? 'unknown',
+          why: line(d.reasons.join('; '), 300),
           ...(d.terminate ? { terminated: d.terminate.instanceId } : {}),
           bounds: `${d.bounds.min}-${d.bounds.max}`,
           autoScalingGroup: d.autoScalingGroupName,
