@@ -1,9 +1,11 @@
+import { writeFileSync } from 'node:fs';
 import { type Command, InvalidArgumentError } from 'commander';
 import { sdkPorts } from '../../lambdas/node-autoscaler/adapters/clients';
 import type { NodeAutoscalerConfig } from '../../lambdas/node-autoscaler/config';
 import { decisionRecord } from '../../lambdas/node-autoscaler/event';
 import { sanitizeText } from '../../lambdas/shared/text';
-import { runNodeAutoscaler } from '../../lambdas/node-autoscaler/job';
+import { renderChartSvg } from '../../lambdas/node-autoscaler/core/chart';
+import { type ReplayResult, runNodeAutoscaler, runReplay } from '../../lambdas/node-autoscaler/job';
 import type { NodeAutoscalerPorts } from '../../lambdas/node-autoscaler/ports';
 import type { NodeAutoscalerResult } from '../../lambdas/node-autoscaler/types';
 import { DEFAULT_CONFIG_PATH, loadConfig } from '../../lib/config';
@@ -67,6 +69,75 @@ export function renderDecisions(result: NodeAutoscalerResult): string {
   return lines.join('');
 }
 
+/** Replay rows for people: the minutes where the scaler would have acted or the group really changed (at most 200). */
+export function renderReplay(r: ReplayResult): string {
+  const rows = r.minutes
+    .filter((m, i) => m.action !== 'hold' || (i > 0 && r.minutes[i - 1].real !== m.real))
+    .map((m) => ({
+      time: m.time.slice(0, 16).replace('T', ' '),
+      real: m.real,
+      'would do': m.action === 'hold' ? 'hold' : `${m.action} → ${m.would}`,
+      pressure: m.pressurePercent === null ? 'unknown' : `${Math.round(m.pressurePercent)}%`,
+      pending: m.pendingPods ?? 'unknown',
+      why: sanitizeText(m.action === 'hold' ? m.holds.join(',') : m.reason, { max: 120 }),
+    }));
+  const would = r.minutes.filter((m) => m.action !== 'hold').length;
+  const realChanges = r.minutes.filter((m, i) => i > 0 && r.minutes[i - 1].real !== m.real).length;
+  const unknown = r.minutes.filter((m) => m.holds.includes('unknown-signals')).length;
+  return [
+    rows.length > 0
+      ? formatTable(rows.slice(0, 200), ['time', 'real', 'would do', 'pressure', 'pending', 'why'])
+      : 'No minute where the scaler would have acted or the group changed.\n',
+    rows.length > 200 ? `(${rows.length - 200} more rows: use --json)\n` : '',
+    `\n${r.group} (${r.autoScalingGroupName}) since ${r.start}: ${r.minutes.length} minutes replayed; ` +
+      `the scaler would have acted ${would} time(s), the group really changed size ${realChanges} time(s); ` +
+      `${unknown} minute(s) held on unknown signals.\n`,
+    `${r.instances} instance(s) in the window${r.instancesWithoutSeries.length > 0 ? `, ${r.instancesWithoutSeries.length} without Container Insights series` : ''}; ` +
+      `${r.metricQueries} metric queries in ${r.metricCalls} GetMetricData call(s).\n`,
+  ].join('');
+}
+
+/** The replay chart: pressure, pending pods, and the real size against what the scaler would have set. */
+export function replayChart(r: ReplayResult, group: NodeAutoscalerConfig['groups'][number]): string {
+  return renderChartSvg({
+    title: `node-autoscaler replay: ${r.group} (${r.autoScalingGroupName}) since ${r.start}`,
+    start: new Date(r.minutes[0]?.time ?? r.start),
+    minutes: r.minutes.length,
+    panels: [
+      {
+        title: 'pressure (max of CPU/memory requests and usage), %',
+        yMax: 100,
+        lines: [{ label: 'pressure', values: r.minutes.map((m) => m.pressurePercent), color: '#1f77b4' }],
+        rules: [
+          { value: group.scaleOut.cpuPercent, label: `out > ${group.scaleOut.cpuPercent} % CPU` },
+          { value: group.scaleIn.cpuPercent, label: `in < ${group.scaleIn.cpuPercent} % CPU`, color: '#2a2' },
+        ],
+      },
+      {
+        title: 'unschedulable pods (cluster)',
+        lines: [{ label: 'pending', values: r.minutes.map((m) => m.pendingPods), color: '#d62728' }],
+      },
+      {
+        title: 'nodes',
+        lines: [
+          { label: 'real (InService)', values: r.minutes.map((m) => m.real), color: '#555', step: true },
+          {
+            label: 'scaler would set',
+            values: r.minutes.map((m) => m.would),
+            color: '#1f77b4',
+            step: true,
+            dashed: true,
+          },
+        ],
+        rules: [
+          { value: group.maxSize, label: `maxSize ${group.maxSize}` },
+          { value: group.minSize, label: `minSize ${group.minSize}`, color: '#2a2' },
+        ],
+      },
+    ],
+  });
+}
+
 /**
  * `platform-ops node-autoscaler`: the same decision as the Lambda, from the deployment config's groups and the
  * operator's credentials; acts only with --execute.
@@ -74,8 +145,13 @@ export function renderDecisions(result: NodeAutoscalerResult): string {
 export function registerNodeAutoscalerCommand(program: Command, deps: NodeAutoscalerCliDeps = {}): void {
   const out = deps.out ?? stdout;
   const err = deps.err ?? { write: (t: string) => process.stderr.write(t) };
-  program
+  // `--group`, `--config` and `--json` belong to the command they follow (`node-autoscaler --group a` or
+  // `node-autoscaler replay --group a`); commander needs positional options on this command and its parent for that
+  // (the program itself has no options, so nothing else changes).
+  program.enablePositionalOptions();
+  const command = program
     .command('node-autoscaler')
+    .enablePositionalOptions()
     .description('decide (and with --execute apply) the scaling of the configured EKS node groups')
     .option('--config <file>', 'deployment config with jobs.nodeAutoscaler', DEFAULT_CONFIG_PATH)
     .option('--group <name>', 'only this group (repeatable)', (v: string, acc: string[]) => [...acc, v], [])
@@ -92,6 +168,40 @@ export function registerNodeAutoscalerCommand(program: Command, deps: NodeAutosc
       if (failed.length > 0) {
         err.write(failed.map((o) => `error: ${o.group}: ${sanitizeText(o.error ?? '', { max: 300 })}\n`).join(''));
         process.exitCode = 1;
+      }
+    });
+
+  command
+    .command('replay')
+    .description("replay a group's real metric history through the decision core, next to what the group really did")
+    .requiredOption('--group <name>', 'the group to replay')
+    .option('--config <file>', 'deployment config with jobs.nodeAutoscaler', DEFAULT_CONFIG_PATH)
+    .option(
+      '--hours <n>',
+      'hours of history (1-72)',
+      (v: string) => {
+        const n = Number(v);
+        if (!Number.isFinite(n) || n < 1 || n > 72) throw new InvalidArgumentError('--hours must be 1-72');
+        return n;
+      },
+      24,
+    )
+    .option('--chart <file.svg>', 'write a chart of pressure, pending pods and node counts (SVG)')
+    .option('--json', 'one JSON object with every replayed minute')
+    .action(async (options: { group: string; config: string; hours: number; chart?: string; json?: boolean }) => {
+      if (options.chart && !options.chart.toLowerCase().endsWith('.svg'))
+        throw new InvalidArgumentError(
+          '--chart writes SVG only (name the file .svg; convert it to PNG with any SVG tool)',
+        );
+      const config = selectGroups(options.config, [options.group]);
+      const now = (deps.now ?? (() => new Date()))();
+      const ports = (deps.ports ?? (() => sdkPorts({})))();
+      const result = await runReplay(config, options.group, ports, { now, hours: options.hours });
+      if (options.json) printJson(result, out);
+      else out.write(renderReplay(result));
+      if (options.chart) {
+        writeFileSync(options.chart, replayChart(result, config.groups[0]));
+        err.write(`chart: ${options.chart}\n`);
       }
     });
 }

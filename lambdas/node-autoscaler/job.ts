@@ -8,6 +8,7 @@ import { awsErrorCode, awsErrorMessage } from '../shared/aws-errors';
 import { mapLimit } from '../shared/concurrency';
 import { NODE_AUTOSCALER_DESIRED_TAG_KEY, type NodeAutoscalerConfig, type NodeGroupConfig } from './config';
 import { decideScaling, formatDesiredTag, parseDesiredTag, signalMinutesNeeded } from './core/decide';
+import { membershipFromActivities, type ReplayMinute, replayDecisions } from './core/replay';
 import { groupSignals, planQueries, signalWindow } from './core/signals';
 import type { AutoScalingGroupDescription, NodeAutoscalerPorts } from './ports';
 import type { GroupOutcome, GroupState, InstanceState, NodeAutoscalerResult, ScalingDecision } from './types';
@@ -198,4 +199,91 @@ async function apply(decision: ScalingDecision, ports: NodeAutoscalerPorts, now:
       : `${decision.action} failed`;
     return { ...base, applied, recorded: false, error: failure(step, err) };
   }
+}
+
+export interface ReplayOptions {
+  readonly now: Date;
+  readonly hours: number;
+}
+
+export interface ReplayResult {
+  readonly group: string;
+  readonly autoScalingGroupName: string;
+  readonly start: string;
+  readonly minutes: readonly ReplayMinute[];
+  /** Instances that belonged to the group in the window, and those without Container Insights series. */
+  readonly instances: number;
+  readonly instancesWithoutSeries: readonly string[];
+  readonly metricQueries: number;
+  readonly metricCalls: number;
+}
+
+/**
+ * `replay`: the group's real history (instances from its scaling activities, their Container Insights series, the
+ * cluster's pending pods) over the last `hours`, replayed minute by minute through the decision core.
+ */
+export async function runReplay(
+  config: NodeAutoscalerConfig,
+  groupName: string,
+  ports: NodeAutoscalerPorts,
+  options: ReplayOptions,
+): Promise<ReplayResult> {
+  const group = config.groups.find((g) => g.name === groupName);
+  if (!group) throw new Error(`no group named ${groupName}`);
+  const asgName = group.autoScalingGroup
+    ? group.autoScalingGroup
+    : await ports.eks.describeNodegroup(group.cluster, group.nodeGroup as string).then((ng) => {
+        if (ng.autoScalingGroups.length !== 1)
+          throw new Error(`node group ${group.cluster}/${group.nodeGroup} has ${ng.autoScalingGroups.length} ASGs`);
+        return ng.autoScalingGroups[0];
+      });
+  const asg = (await ports.autoScaling.describeGroups([asgName])).get(asgName);
+  if (!asg) throw new Error(`Auto Scaling group ${asgName} not found`);
+  const window = signalWindow(options.now, Math.round(options.hours * 60), 0);
+  const activities = await ports.autoScaling.describeActivitiesSince(asgName, window.start);
+  const membership = membershipFromActivities(
+    activities,
+    asg.instances.map((i) => i.instanceId),
+  );
+  const names = await ports.metrics.listNodeNames(group.cluster);
+  const plan = planQueries([
+    {
+      cluster: group.cluster,
+      instances: membership.map((m) => ({
+        instanceId: m.instanceId,
+        ...(names.get(m.instanceId) ? { nodeName: names.get(m.instanceId) } : {}),
+      })),
+    },
+  ]);
+  const { results, calls } = await ports.metrics.getMetricData(plan.queries, window.start, window.end);
+  const signals = groupSignals(
+    plan,
+    results,
+    window,
+    group.cluster,
+    membership.map((m) => m.instanceId),
+  );
+  const minutes = replayDecisions({
+    group,
+    minutes: window.minutes,
+    nodes: signals.nodes,
+    pendingPods: signals.pendingPods,
+    membership,
+    activities,
+    asgMinSize: asg.minSize,
+    asgMaxSize: asg.maxSize,
+    kind: group.nodeGroup ? 'managed' : 'self-managed',
+    autoScalingGroupName: asgName,
+    delayMinutes: config.signalDelayMinutes,
+  });
+  return {
+    group: group.name,
+    autoScalingGroupName: asgName,
+    start: window.start.toISOString(),
+    minutes,
+    instances: membership.length,
+    instancesWithoutSeries: membership.filter((m) => !names.has(m.instanceId)).map((m) => m.instanceId),
+    metricQueries: plan.queries.length,
+    metricCalls: calls,
+  };
 }

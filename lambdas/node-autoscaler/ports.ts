@@ -25,6 +25,8 @@ export interface AutoScalingPort {
   describePolicies(groupName: string): Promise<readonly { name: string; type: string }[]>;
   /** The newest activities, newest first. */
   describeRecentActivities(groupName: string): Promise<readonly ActivityState[]>;
+  /** Every activity that started at or after `since` (replay), newest first. */
+  describeActivitiesSince(groupName: string, since: Date): Promise<readonly ActivityState[]>;
   /** SetDesiredCapacity with HonorCooldown false (the scaler applies its own cooldown). */
   setDesiredCapacity(groupName: string, desired: number): Promise<BusyAnswer | undefined>;
   /** TerminateInstanceInAutoScalingGroup with ShouldDecrementDesiredCapacity. */
@@ -59,6 +61,8 @@ export interface MetricsPort {
     start: Date,
     end: Date,
   ): Promise<{ results: ReadonlyMap<string, MetricSeriesResult>; calls: number }>;
+  /** Replay: instance id → NodeName of every node that has Container Insights series in the cluster (ListMetrics). */
+  listNodeNames(cluster: string): Promise<ReadonlyMap<string, string>>;
 }
 
 export interface NodeAutoscalerPorts {

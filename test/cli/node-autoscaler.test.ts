@@ -85,3 +85,48 @@ test('a group that cannot be read is reported on stderr and sets a failing exit 
   expect(err).toMatch(/^error: general: DescribeNodegroup: ResourceNotFoundException/);
   expect(process.exitCode).toBe(1);
 });
+
+test('replay: the real history minute by minute, what the scaler would have done, and the chart', async () => {
+  const fake = new FakeNodeAutoscalerAws();
+  const start = NOW.getTime() - 120 * 60_000;
+  const at = (m: number) => new Date(start + m * 60_000);
+  const asg = fakeAsg('prod-batch-nodes', 2, { minSize: 1, maxSize: 6 });
+  // A person added a node at minute 80 (InService at 83); CPU was high from minute 60.
+  asg.instances.push({ instanceId: 'i-0abc123', lifecycleState: 'InService', launchTime: at(80) });
+  asg.activities = [
+    {
+      statusCode: 'Successful',
+      startTime: at(80),
+      endTime: at(83),
+      description: 'Launching a new EC2 instance: i-0abc123',
+    },
+  ];
+  fake.asgs.set('prod-batch-nodes', asg);
+  fake.addNodegroup('prod', 'general', fakeAsg('eks-general-1', 2));
+  for (const i of asg.instances) fake.knownNodes.add(i.instanceId);
+  fake.metricSource = (metric, dims, t) => {
+    const m = (t - start) / 60_000;
+    if (metric === 'scheduler_pending_pods_UNSCHEDULABLE') return 0;
+    if (dims.InstanceId === 'i-0abc123' && m < 83) return undefined;
+    if (metric.startsWith('node_cpu')) return m >= 60 ? 92 : 50;
+    return metric === 'node_number_of_running_pods' ? 10 : 30;
+  };
+  const file = require('node:path').join(require('node:os').tmpdir(), `nas-replay-${process.pid}.svg`);
+  const { out, err } = await run(fake, 'replay', '--group', 'batch', '--hours', '2', '--chart', file);
+  // batch: out at 80 % CPU for 3 min; first seen at minute 60 + 3 + 2 − 1.
+  expect(out).toMatch(/^time\s+real\s+would do\s+pressure\s+pending\s+why$/m);
+  expect(out).toMatch(/ 2\s+scale-out → 4\s+92%\s+0\s+CPU pressure 92%, 92%, 92% above 80% for 3 min/);
+  expect(out).toMatch(/real changes|really changed size 1 time\(s\)/);
+  expect(out).toContain('3 instance(s) in the window');
+  expect(err).toBe(`chart: ${file}\n`);
+  const svg = require('node:fs').readFileSync(file, 'utf8');
+  expect(svg).toContain('node-autoscaler replay: batch (prod-batch-nodes)');
+  expect(svg).toContain('scaler would set');
+  require('node:fs').unlinkSync(file);
+});
+
+test('replay --chart refuses anything but SVG', async () => {
+  await expect(run(fakeAws(60), 'replay', '--group', 'batch', '--chart', 'x.png')).rejects.toThrow(
+    '--chart writes SVG only',
+  );
+});

@@ -44,6 +44,8 @@ export class FakeNodeAutoscalerAws {
   /** Call names that throw (e.g. 'SetDesiredCapacity'), or answer busy ('SetDesiredCapacity:busy'). */
   readonly fail = new Set<string>();
   metricSource: MetricSource = () => undefined;
+  /** Instances (current or gone) whose Container Insights series exist, for ListMetrics (replay). */
+  readonly knownNodes = new Set<string>();
   /** Statuses per query id prefix of metric name, e.g. force 'PartialData' for a metric. */
   statusOf: (metricName: string) => string = () => 'Complete';
   now: () => Date = () => new Date();
@@ -102,6 +104,10 @@ export class FakeNodeAutoscalerAws {
         describeRecentActivities: async (name) => {
           this.count('DescribeScalingActivities');
           return [...(this.asgs.get(name)?.activities ?? [])].slice(0, 10);
+        },
+        describeActivitiesSince: async (name, since) => {
+          this.count('DescribeScalingActivities');
+          return (this.asgs.get(name)?.activities ?? []).filter((a) => a.startTime >= since);
         },
         setDesiredCapacity: async (name, desired) => {
           this.count('SetDesiredCapacity');
@@ -166,6 +172,12 @@ export class FakeNodeAutoscalerAws {
             }
           }
           return { results, calls };
+        },
+        listNodeNames: async () => {
+          this.count('ListMetrics');
+          const out = new Map<string, string>();
+          for (const id of this.knownNodes) out.set(id, `${id}.ec2.internal`);
+          return out;
         },
       },
     };

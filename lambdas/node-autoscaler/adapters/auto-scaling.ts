@@ -5,6 +5,7 @@ import {
   DescribeScalingActivitiesCommand,
   paginateDescribeAutoScalingGroups,
   paginateDescribePolicies,
+  paginateDescribeScalingActivities,
   SetDesiredCapacityCommand,
   TerminateInstanceInAutoScalingGroupCommand,
 } from '@aws-sdk/client-auto-scaling';
@@ -81,6 +82,30 @@ export class AutoScalingAdapter implements AutoScalingPort {
           ]
         : [],
     );
+  }
+
+  async describeActivitiesSince(groupName: string, since: Date): Promise<readonly ActivityState[]> {
+    const out: ActivityState[] = [];
+    const pages = paginateDescribeScalingActivities(
+      { client: this.client, pageSize: 100 },
+      { AutoScalingGroupName: groupName },
+    );
+    for await (const page of pages) {
+      let older = false;
+      for (const a of page.Activities ?? []) {
+        if (!a.StartTime) continue;
+        if (a.StartTime < since) older = true;
+        else
+          out.push({
+            statusCode: String(a.StatusCode ?? 'unknown'),
+            startTime: a.StartTime,
+            ...(a.EndTime ? { endTime: a.EndTime } : {}),
+            ...(a.Description ? { description: a.Description } : {}),
+          });
+      }
+      if (older) break; // activities come newest first: the rest are older still
+    }
+    return out;
   }
 
   async setDesiredCapacity(groupName: string, desired: number): Promise<BusyAnswer | undefined> {

@@ -3,8 +3,20 @@
  * followed and merged per query id. A query's status is the one on its last page (PartialData on an earlier page
  * only means "more on the next page").
  */
-import { type CloudWatchClient, GetMetricDataCommand, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
-import { MAX_QUERIES_PER_CALL, type MetricQuery, type MetricSeriesResult, PERIOD_SECONDS } from '../core/signals';
+import {
+  type CloudWatchClient,
+  GetMetricDataCommand,
+  type MetricDataQuery,
+  paginateListMetrics,
+} from '@aws-sdk/client-cloudwatch';
+import {
+  CONTAINER_INSIGHTS,
+  MAX_QUERIES_PER_CALL,
+  type MetricQuery,
+  type MetricSeriesResult,
+  NODE_METRICS,
+  PERIOD_SECONDS,
+} from '../core/signals';
 import type { MetricsPort } from '../ports';
 
 /** Safety stop for a misbehaving NextToken chain (500 queries × a day of minutes fits in a few pages). */
@@ -68,5 +80,24 @@ export class CloudWatchMetricsAdapter implements MetricsPort {
       }
     }
     return { results, calls };
+  }
+
+  async listNodeNames(cluster: string): Promise<ReadonlyMap<string, string>> {
+    const out = new Map<string, string>();
+    const pages = paginateListMetrics(
+      { client: this.client },
+      {
+        Namespace: CONTAINER_INSIGHTS,
+        MetricName: NODE_METRICS.cpuUtilization,
+        Dimensions: [{ Name: 'ClusterName', Value: cluster }],
+      },
+    );
+    for await (const page of pages) {
+      for (const m of page.Metrics ?? []) {
+        const dims = Object.fromEntries((m.Dimensions ?? []).map((d) => [d.Name, d.Value]));
+        if (dims.InstanceId && dims.NodeName) out.set(dims.InstanceId, dims.NodeName);
+      }
+    }
+    return out;
   }
 }

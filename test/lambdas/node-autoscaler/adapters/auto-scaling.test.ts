@@ -135,3 +135,33 @@ test('terminate decrements desired; the tag is not propagated to instances', asy
     ],
   });
 });
+
+test('activities since a time: pages are read until an older activity shows up', async () => {
+  const at = (m: number) => new Date(Date.UTC(2026, 11, 1, 10, m));
+  asg
+    .on(DescribeScalingActivitiesCommand)
+    .resolvesOnce({
+      Activities: [
+        {
+          ActivityId: 'a',
+          AutoScalingGroupName: 'g',
+          Cause: 'c',
+          StartTime: at(50),
+          StatusCode: 'Successful',
+          Description: 'Launching a new EC2 instance: i-0a',
+        },
+      ],
+      NextToken: 'p2',
+    })
+    .resolvesOnce({
+      Activities: [
+        { ActivityId: 'b', AutoScalingGroupName: 'g', Cause: 'c', StartTime: at(20), StatusCode: 'Successful' },
+        { ActivityId: 'c', AutoScalingGroupName: 'g', Cause: 'c', StartTime: at(5), StatusCode: 'Successful' },
+      ],
+      NextToken: 'p3',
+    })
+    .resolvesOnce({ Activities: [] });
+  const out = await adapter().describeActivitiesSince('g', at(10));
+  expect(out.map((a) => a.startTime)).toEqual([at(50), at(20)]);
+  expect(asg).toHaveReceivedCommandTimes(DescribeScalingActivitiesCommand, 2);
+});

@@ -1,4 +1,4 @@
-import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchClient, GetMetricDataCommand, ListMetricsCommand } from '@aws-sdk/client-cloudwatch';
 import { DescribeInstancesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { DescribeNodegroupCommand, EKSClient } from '@aws-sdk/client-eks';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -141,4 +141,25 @@ test('DescribeNodegroup: status and ASG names', async () => {
     autoScalingGroups: ['eks-general-abc'],
   });
   expect(eks).toHaveReceivedCommandWith(DescribeNodegroupCommand, { clusterName: 'prod', nodegroupName: 'general' });
+});
+
+test('ListMetrics: node names of the cluster by instance id, every page', async () => {
+  const dims = (id: string, node?: string) => [
+    { Name: 'ClusterName', Value: 'prod' },
+    { Name: 'InstanceId', Value: id },
+    ...(node ? [{ Name: 'NodeName', Value: node }] : []),
+  ];
+  cw.on(ListMetricsCommand)
+    .resolvesOnce({ Metrics: [{ Dimensions: dims('i-1', 'ip-1') }, { Dimensions: dims('i-x') }], NextToken: 'n' })
+    .resolvesOnce({ Metrics: [{ Dimensions: dims('i-2', 'ip-2') }] });
+  const names = await new CloudWatchMetricsAdapter(new CloudWatchClient({})).listNodeNames('prod');
+  expect([...names]).toEqual([
+    ['i-1', 'ip-1'],
+    ['i-2', 'ip-2'],
+  ]);
+  expect(cw.commandCalls(ListMetricsCommand)[0].args[0].input).toMatchObject({
+    Namespace: 'ContainerInsights',
+    MetricName: 'node_cpu_utilization',
+    Dimensions: [{ Name: 'ClusterName', Value: 'prod' }],
+  });
 });
