@@ -1,7 +1,7 @@
 import { buildOpsEvent, opsEventSchema } from '../../../lambdas/shared/ops-event';
 import { summarizeAudit } from '../../../lambdas/ebs-audit/core/summary';
 import { buildAuditOpsEvent } from '../../../lambdas/ebs-audit/event';
-import { parseOpsEventNotification } from '../../../lambdas/alert-notifier/ops-events';
+import { parseOpsEventNotification } from '../../../lambdas/alert-notifier/core/ops-events';
 import { now, sampleResult as result } from '../../doubles/ebs-audit-results';
 
 describe('ops event', () => {
