@@ -4,6 +4,10 @@
  * write ever receives.
  */
 import { createHash, createPrivateKey, randomBytes, webcrypto, type KeyObject } from 'node:crypto';
+
+type CryptoKey = webcrypto.CryptoKey;
+type CryptoKeyPair = webcrypto.CryptoKeyPair;
+type Algorithm = webcrypto.Algorithm;
 import type { CertUsage, KeyType } from '../config';
 import type { CertificateNames } from './names';
 import { x509 } from './x509';
@@ -12,22 +16,22 @@ const subtle = webcrypto.subtle;
 
 /** WebCrypto parameters for generating, importing and signing with each key type. */
 export function keyAlgorithm(keyType: KeyType): {
-  generate: RsaHashedKeyGenParams | EcKeyGenParams | Algorithm;
-  import: RsaHashedImportParams | EcKeyImportParams | Algorithm;
-  sign: Algorithm | EcdsaParams;
+  generate: webcrypto.RsaHashedKeyGenParams | webcrypto.EcKeyGenParams | Algorithm;
+  import: webcrypto.RsaHashedImportParams | webcrypto.EcKeyImportParams | Algorithm;
+  sign: Algorithm | webcrypto.EcdsaParams;
 } {
   switch (keyType) {
     case 'ecdsa-p256':
       return {
-        generate: { name: 'ECDSA', namedCurve: 'P-256' } as EcKeyGenParams,
-        import: { name: 'ECDSA', namedCurve: 'P-256' } as EcKeyImportParams,
-        sign: { name: 'ECDSA', hash: 'SHA-256' } as EcdsaParams,
+        generate: { name: 'ECDSA', namedCurve: 'P-256' } as webcrypto.EcKeyGenParams,
+        import: { name: 'ECDSA', namedCurve: 'P-256' } as webcrypto.EcKeyImportParams,
+        sign: { name: 'ECDSA', hash: 'SHA-256' } as webcrypto.EcdsaParams,
       };
     case 'ecdsa-p384':
       return {
-        generate: { name: 'ECDSA', namedCurve: 'P-384' } as EcKeyGenParams,
-        import: { name: 'ECDSA', namedCurve: 'P-384' } as EcKeyImportParams,
-        sign: { name: 'ECDSA', hash: 'SHA-384' } as EcdsaParams,
+        generate: { name: 'ECDSA', namedCurve: 'P-384' } as webcrypto.EcKeyGenParams,
+        import: { name: 'ECDSA', namedCurve: 'P-384' } as webcrypto.EcKeyImportParams,
+        sign: { name: 'ECDSA', hash: 'SHA-384' } as webcrypto.EcdsaParams,
       };
     case 'ed25519':
       return { generate: { name: 'Ed25519' }, import: { name: 'Ed25519' }, sign: { name: 'Ed25519' } };
@@ -37,8 +41,12 @@ export function keyAlgorithm(keyType: KeyType): {
       const bits = Number(keyType.slice(4));
       const rsa = { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' };
       return {
-        generate: { ...rsa, modulusLength: bits, publicExponent: new Uint8Array([1, 0, 1]) } as RsaHashedKeyGenParams,
-        import: rsa as RsaHashedImportParams,
+        generate: {
+          ...rsa,
+          modulusLength: bits,
+          publicExponent: new Uint8Array([1, 0, 1]),
+        } as webcrypto.RsaHashedKeyGenParams,
+        import: rsa as webcrypto.RsaHashedImportParams,
         sign: rsa,
       };
     }
