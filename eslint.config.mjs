@@ -1,6 +1,48 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import prettier from 'eslint-config-prettier';
+import { readdirSync } from 'node:fs';
+import { URL } from 'node:url';
+
+/**
+ * Dependency direction (README "Architecture"): lib/ and cli/ may import lambdas/, never the other way; Lambda code
+ * never imports aws-cdk-lib; a job never imports another job (shared code lives in lambdas/shared/). The job list is
+ * read from lambdas/, so a new job folder is covered without editing this file.
+ */
+const jobs = readdirSync(new URL('./lambdas/', import.meta.url), { withFileTypes: true })
+  .filter((d) => d.isDirectory() && d.name !== 'shared')
+  .map((d) => d.name);
+const lambdaBoundary = [
+  {
+    regex: '^(\\.\\./)+(lib|cli|bin)(/|$)',
+    message: 'Lambda code never imports lib/, cli/ or bin/: imports run from lib and cli into lambdas, never back.',
+  },
+  { regex: '^aws-cdk-lib(/|$)', message: 'Lambda code never imports aws-cdk-lib (infrastructure lives in lib/).' },
+];
+const otherJobs = (job) => ({
+  regex: `^(\\.\\./)+(${jobs.filter((j) => j !== job).join('|')})(/|$)`,
+  message: 'A job never imports another job: move what both need to lambdas/shared/.',
+});
+const boundaries = [
+  {
+    files: ['lambdas/shared/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            ...lambdaBoundary,
+            { regex: `^(\\.\\./)+(${jobs.join('|')})(/|$)`, message: 'lambdas/shared never imports a job.' },
+          ],
+        },
+      ],
+    },
+  },
+  ...jobs.map((job) => ({
+    files: [`lambdas/${job}/**/*.ts`],
+    rules: { 'no-restricted-imports': ['error', { patterns: [...lambdaBoundary, otherJobs(job)] }] },
+  })),
+];
 
 export default tseslint.config(
   { ignores: ['node_modules/', 'cdk.out/', 'coverage/', '**/*.d.ts', 'bench/results/'] },
@@ -16,6 +58,7 @@ export default tseslint.config(
       'no-console': 'off',
     },
   },
+  ...boundaries,
   {
     // Tests read raw CloudFormation and fixtures; loose types there are honest about what they are.
     files: ['test/**/*.ts', 'bench/**/*.ts'],

@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { AlertNotifier } from '../lambdas/alert-notifier/notifier';
 import { logger } from '../lambdas/shared/powertools';
-import { alertNotifierConfig } from '../lib/config/alert-notifier';
+import { alertNotifierConfig } from '../lambdas/alert-notifier/config';
 import { OPS_BUNDLING } from '../lib/constructs/ops-function';
 
 const ROOT = join(__dirname, '..');

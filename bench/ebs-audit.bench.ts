@@ -20,7 +20,7 @@ import { OrganizationsClient } from '@aws-sdk/client-organizations';
 import { PricingClient } from '@aws-sdk/client-pricing';
 import { STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity } from '@smithy/types';
-import { EBS_AUDIT_MARK_TAG_KEY, ebsAuditConfig } from '../lib/config/ebs-audit';
+import { EBS_AUDIT_MARK_TAG_KEY, ebsAuditConfig } from '../lambdas/ebs-audit/config';
 import { runAudit } from '../lambdas/ebs-audit/audit-run';
 import type { AuditClientFactory } from '../lambdas/ebs-audit/aws-ports';
 import { PriceListCache, priceListApiResolver } from '../lambdas/ebs-audit/price-list';

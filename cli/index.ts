@@ -1,8 +1,6 @@
 import { Command } from 'commander';
-import { registerAlertNotifierCommand } from './commands/alert-notifier';
-import { registerBackupPrunerCommand } from './commands/backup-pruner';
+import { JOBS } from '../lib/jobs';
 import { registerConfigCommand } from './commands/config';
-import { registerEbsAuditCommand } from './commands/ebs-audit';
 
 /**
  * The operator CLI: `npx platform-ops <command> [options]`. Every job's subcommand drives the same core and ports
@@ -15,10 +13,8 @@ export function buildProgram(): Command {
     .configureHelp({ sortSubcommands: true });
 
   registerConfigCommand(program);
-  // Job subcommands register here, one line each.
-  registerAlertNotifierCommand(program);
-  registerBackupPrunerCommand(program);
-  registerEbsAuditCommand(program);
+  // One subcommand per job of the registry (lib/jobs/index.ts).
+  for (const job of JOBS) job.registerCli(program);
 
   return program;
 }

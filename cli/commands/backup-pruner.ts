@@ -1,7 +1,7 @@
 import { type Command, Option } from 'commander';
 import { formatBytes, runPruner, type RunReport } from '../../lambdas/backup-pruner/run';
 import { S3ObjectStore, createS3Client } from '../../lambdas/backup-pruner/s3-store';
-import { backupTarget } from '../../lib/config/backup-pruner';
+import { backupTarget } from '../../lambdas/backup-pruner/config';
 import { printJson, printTable, stdout, type Writer } from '../output';
 
 interface BackupPrunerOptions {

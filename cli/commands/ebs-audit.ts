@@ -1,12 +1,12 @@
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { awsAccountId, awsRegion } from '../../lib/config/common';
+import { awsAccountId, awsRegion } from '../../lambdas/shared/config';
 import {
   EBS_AUDIT_MARK_TAG_KEY,
   EBS_AUDIT_PRICE_SOURCES,
   ebsAuditConfig,
   type EbsAuditPriceSourceSetting,
-} from '../../lib/config/ebs-audit';
+} from '../../lambdas/ebs-audit/config';
 import { runAudit, type AuditRunOutput } from '../../lambdas/ebs-audit/audit-run';
 import { sdkClientFactory, type AuditClientFactory } from '../../lambdas/ebs-audit/aws-ports';
 import { priceResolverFor } from '../../lambdas/ebs-audit/price-list';

@@ -1,4 +1,4 @@
-import { FRESHNESS_METRICS, TARGET_DIMENSION } from '../backup-pruner/freshness';
+import { FRESHNESS_METRICS, TARGET_DIMENSION } from '../shared/backup-freshness';
 import type { CnpgSignal, Notification, NotificationLink } from './model';
 
 /** Texts that name a CNPG failover on their own (metric, Kubernetes event reasons, chart rule names). */

@@ -2,7 +2,7 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Context } from 'aws-lambda';
 import * as z from 'zod';
-import { alertNotifierConfig } from '../../lib/config/alert-notifier';
+import { alertNotifierConfig } from './config';
 import { createAwsClient } from '../shared/aws-clients';
 import { envField, parseEnv } from '../shared/env';
 import { logger, metrics } from '../shared/powertools';

@@ -1,4 +1,4 @@
-import type { AlertNotifierConfig } from '../../lib/config/alert-notifier';
+import type { AlertNotifierConfig } from './config';
 import { classifyCnpg } from './cnpg';
 import { extractInbound } from './inbound';
 import type { Notification } from './model';

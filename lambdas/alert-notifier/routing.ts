@@ -1,4 +1,4 @@
-import type { AlertRoute } from '../../lib/config/alert-notifier';
+import type { AlertRoute } from './config';
 import type { Notification } from './model';
 
 export type Mention = AlertRoute['mention'];

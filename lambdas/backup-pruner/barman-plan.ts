@@ -2,6 +2,7 @@ import type { BackupInfo, BackupInfoParse } from './backup-info';
 import type { BackupDecision, BackupDeletion, BarmanFreshness, StoredObject } from './plan-types';
 import type { RetentionPeriod } from './retention';
 import type { WalPolicy, WalRange } from './wal';
+import { DAY_MS } from '../shared/time';
 
 /** Everything found under `base/<id>/`, plus the parsed backup.info (undefined when the object does not exist). */
 export interface BarmanBackupFolder {
@@ -39,7 +40,6 @@ export interface BarmanRetentionPlan {
   readonly freshness: BarmanFreshness;
 }
 
-const DAY_MS = 86_400_000;
 export const BACKUP_INFO_FILE = 'backup.info';
 
 const sum = (objects: readonly StoredObject[]) => objects.reduce((n, o) => n + o.size, 0);

@@ -1,13 +1,5 @@
+import { FRESHNESS_METRICS } from '../shared/backup-freshness';
 import type { RunReport } from './run';
-
-/** Metric names the handler emits and the stack alarms on (namespace PlatformOps, dimensions service + Target). */
-export const FRESHNESS_METRICS = {
-  backupAge: 'NewestBackupAgeSeconds',
-  failedSinceDone: 'FailedBackupsSinceLastDone',
-  walAge: 'NewestWalAgeSeconds',
-} as const;
-
-export const TARGET_DIMENSION = 'Target';
 
 export interface FreshnessDatum {
   readonly target: string;

@@ -2,14 +2,15 @@ import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
 import { SNSClient } from '@aws-sdk/client-sns';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Context } from 'aws-lambda';
-import { z } from 'zod';
-import { type BackupTargetConfig, backupPrunerConfig } from '../../lib/config/backup-pruner';
+import * as z from 'zod';
+import { type BackupTargetConfig, backupPrunerConfig } from './config';
 import { createAwsClient } from '../shared/aws-clients';
 import { envField, parseEnv } from '../shared/env';
 import { OpsEventPublisher, buildOpsEvent } from '../shared/ops-event';
 import { logger, metrics } from '../shared/powertools';
 import { accountFromArn, currentRegion, makeDeadline } from '../shared/run-context';
-import { TARGET_DIMENSION, freshnessMetrics } from './freshness';
+import { TARGET_DIMENSION } from '../shared/backup-freshness';
+import { freshnessMetrics } from './freshness';
 import { runPruner, summarizeRun, type RunReport } from './run';
 import { S3ObjectStore, createS3Client } from './s3-store';
 

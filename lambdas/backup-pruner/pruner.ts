@@ -1,5 +1,5 @@
 import { mapLimit } from '../shared/concurrency';
-import type { BackupTargetConfig } from '../../lib/config/backup-pruner';
+import type { BackupTargetConfig } from './config';
 import { parseBackupInfo, type BackupInfoParse } from './backup-info';
 import { BACKUP_INFO_FILE, planBarmanRetention, type BarmanBackupFolder } from './barman-plan';
 import { refusedPlan, type BackupDeletion, type StoredObject, type TargetPlan } from './plan-types';

@@ -1,3 +1,5 @@
+import { DAY_MS } from '../shared/time';
+
 /**
  * Retention periods in CNPG syntax (`30d`, `4w`, `3m`), with barman's meaning: a RECOVERY WINDOW of that length.
  * A month counts as 31 days, as barman's RecoveryWindowRetentionPolicy does.
@@ -10,7 +12,6 @@ export interface RetentionPeriod {
   readonly ms: number;
 }
 
-const DAY_MS = 86_400_000;
 const UNIT_DAYS = { d: 1, w: 7, m: 31 } as const;
 
 export class RetentionSyntaxError extends Error {

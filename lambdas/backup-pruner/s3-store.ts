@@ -13,6 +13,7 @@ import {
 import type { AbsoluteLocation, FinalizeRequestHandlerOptions, FinalizeRequestMiddleware } from '@smithy/types';
 import { type AwsClientOptions, createAwsClient } from '../shared/aws-clients';
 import type { StoredObject } from './plan-types';
+import { awsErrorCode } from '../shared/aws-errors';
 
 /** S3's limit for one DeleteObjects request. */
 export const MAX_DELETE_BATCH = 1000;
@@ -172,11 +173,6 @@ export function createS3Client(target: S3TargetConnection): S3Client {
         }
       : {},
   );
-}
-
-function errorCode(err: unknown): string {
-  const e = err as { name?: string; Code?: string };
-  return e?.Code ?? e?.name ?? 'Error';
 }
 
 /** S3 (or an S3-compatible store) for one bucket: paginated listing, manifest reads, batched deletes. */
@@ -373,7 +369,7 @@ export class S3ObjectStore implements ObjectStore {
         message: describeKeyError(e.Code, e.Message, e.VersionId !== undefined),
       }));
     } catch (err) {
-      const code = errorCode(err);
+      const code = awsErrorCode(err);
       const message = `DeleteObjects failed: ${(err as Error).message ?? code}`;
       return batch.map((o) => ({ key: o.Key as string, versionId: o.VersionId, code, message }));
     }

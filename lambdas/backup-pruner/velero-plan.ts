@@ -1,5 +1,6 @@
 import type { BackupDecision, BackupDeletion, StoredObject } from './plan-types';
 import { parseRfc3339 } from './timestamp';
+import { DAY_MS } from '../shared/time';
 
 export const VELERO_MANIFEST_FILE = 'velero-backup.json';
 
@@ -58,7 +59,6 @@ export interface VeleroPlan {
   readonly warnings: readonly string[];
 }
 
-const DAY_MS = 86_400_000;
 const sum = (objects: readonly StoredObject[]) => objects.reduce((n, o) => n + o.size, 0);
 
 /**

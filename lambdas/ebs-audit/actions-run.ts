@@ -5,7 +5,7 @@
  */
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { EC2Client } from '@aws-sdk/client-ec2';
-import { EBS_AUDIT_SNAPSHOT_MARK_TAG_KEY, EBS_AUDIT_SNAPSHOT_SOURCE_TAG_KEY } from '../../lib/config/ebs-audit';
+import { EBS_AUDIT_SNAPSHOT_MARK_TAG_KEY, EBS_AUDIT_SNAPSHOT_SOURCE_TAG_KEY } from './config';
 import {
   ATTACHED_AFTER_MARKING,
   formatMark,
@@ -17,10 +17,9 @@ import {
   type PlannedAction,
 } from './actions';
 import type { CredentialCache } from './audit-run';
+import { awsErrorCode, awsErrorMessage } from '../shared/aws-errors';
 import {
-  awsErrorCode,
   lastIdleDatapoints,
-  awsErrorMessage,
   createAuditSnapshot,
   deleteVolume,
   describeVolume,

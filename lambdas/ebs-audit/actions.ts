@@ -13,8 +13,9 @@
  *   protected accounts; capped per run. The executor re-checks it right before acting.
  * Any doubt (an unreadable mark, an unexpected state, missing metrics) means: leave it and say why.
  */
-import type { EbsAuditActionsConfig } from '../../lib/config/ebs-audit';
+import type { EbsAuditActionsConfig } from './config';
 import { isExcluded, type AuditedVolume } from './volumes';
+import { DAY_MS } from '../shared/time';
 
 export type ActionKind = 'mark' | 'unmark' | 'delete';
 
@@ -69,8 +70,6 @@ export interface MarkedVolumeElsewhere {
   readonly state: string;
   readonly markedDeleteAfter: string;
 }
-
-const DAY_MS = 86_400_000;
 
 /** Parses a date: exactly YYYY-MM-DD and a real date, else undefined. */
 export function parseMarkDate(value: string | null | undefined): Date | undefined {

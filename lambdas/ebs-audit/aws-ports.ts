@@ -24,6 +24,8 @@ import type { AwsCredentialIdentity } from '@smithy/types';
 import { createAwsClient } from '../shared/aws-clients';
 import { PRICE_LIST_ENDPOINT_REGION } from './price-list';
 import { METRIC_LOOKBACK_DAYS, METRIC_PERIOD_SECONDS, type ScannedVolume } from './volumes';
+import { awsErrorCode, awsErrorMessage } from '../shared/aws-errors';
+import { HOUR_MS } from '../shared/time';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Clients
@@ -56,20 +58,6 @@ export function sdkClientFactory(homeRegion: string): AuditClientFactory {
 
 // ---------------------------------------------------------------------------------------------------------------
 // Errors
-
-/** The AWS error code of a failure (`AccessDenied`, `AuthFailure`, `RequestLimitExceeded`, ...). */
-export function awsErrorCode(err: unknown): string {
-  if (err && typeof err === 'object') {
-    const e = err as { name?: unknown; Code?: unknown; code?: unknown };
-    for (const v of [e.Code, e.code, e.name]) if (typeof v === 'string' && v !== '' && v !== 'Error') return v;
-  }
-  return 'Error';
-}
-
-export function awsErrorMessage(err: unknown): string {
-  const text = err instanceof Error ? err.message : String(err);
-  return text.replace(/\s+/g, ' ').slice(0, 300);
-}
 
 const THROTTLING = new Set([
   'RequestLimitExceeded',
@@ -210,7 +198,6 @@ async function listVolumes(client: EC2Client, Filters: { Name: string; Values: s
 
 /** GetMetricData accepts at most 500 queries per call. */
 export const METRIC_QUERIES_PER_CALL = 500;
-const HOUR_MS = 3_600_000;
 
 export function idleTimeQuery(id: string, volumeId: string): MetricDataQuery {
   return {

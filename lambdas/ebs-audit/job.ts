@@ -3,7 +3,7 @@
  * enabled; dry-run unless configured otherwise) → one ops event. The handler only supplies clients, time and context.
  */
 import type { S3Client } from '@aws-sdk/client-s3';
-import { EBS_AUDIT_MARK_TAG_KEY, type EbsAuditConfig } from '../../lib/config/ebs-audit';
+import { EBS_AUDIT_MARK_TAG_KEY, type EbsAuditConfig } from './config';
 import type { OpsEventInput } from '../shared/ops-event';
 import { applyDailyDeleteCap, planActions, type ActionPlan } from './actions';
 import { countOutcomes, executePlan, type ActionResult } from './actions-run';
@@ -23,7 +23,7 @@ import {
   type ActionsEventDetail,
   type AuditSummary,
 } from './report';
-import { awsErrorCode, awsErrorMessage } from './aws-ports';
+import { awsErrorCode, awsErrorMessage } from '../shared/aws-errors';
 import { listReportKeys, putReportObject } from './report-store';
 import type { ClassificationRules } from './volumes';
 

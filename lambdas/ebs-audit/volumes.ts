@@ -3,6 +3,7 @@
  * Pure: every input (tags, last metric datapoint, the time) is passed in.
  */
 import { builtInRegionPrices, estimateRegionalCost, type PriceSource, type RegionPrices } from './pricing';
+import { DAY_MS } from '../shared/time';
 
 /** A volume as the scan port returns it (a plain copy of the DescribeVolumes fields the audit uses). */
 export interface ScannedVolume {
@@ -66,7 +67,6 @@ export const CLOUDFORMATION_STACK_TAG = 'aws:cloudformation:stack-name';
 /** CloudWatch keeps hourly datapoints for 455 days; that is how far back the detach estimate can see. */
 export const METRIC_LOOKBACK_DAYS = 455;
 export const METRIC_PERIOD_SECONDS = 3600;
-const DAY_MS = 86_400_000;
 
 export function ownerOf(
   tags: Readonly<Record<string, string>>,

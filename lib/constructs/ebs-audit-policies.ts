@@ -6,7 +6,7 @@ import {
   EBS_AUDIT_MARK_TAG_KEY,
   EBS_AUDIT_SNAPSHOT_MARK_TAG_KEY,
   EBS_AUDIT_SNAPSHOT_SOURCE_TAG_KEY,
-} from '../config/ebs-audit';
+} from '../../lambdas/ebs-audit/config';
 
 /** The action switches that decide which write statements exist at all. */
 export interface EbsAuditActionSwitches {

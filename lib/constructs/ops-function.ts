@@ -9,7 +9,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import type { ResolvedFunctionSettings } from '../config';
+import type { ResolvedFunctionSettings } from '../config/suite';
 
 export interface OpsFunctionProps {
   /** Job name, e.g. `backup-pruner`: the Powertools service name and the prefix of alarm names. */

@@ -2,7 +2,8 @@ import { DeleteObjectsCommand, GetObjectCommand, ListObjectsV2Command, S3Client 
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import { FRESHNESS_METRICS, freshnessMetrics } from '../../../lambdas/backup-pruner/freshness';
+import { FRESHNESS_METRICS } from '../../../lambdas/shared/backup-freshness';
+import { freshnessMetrics } from '../../../lambdas/backup-pruner/freshness';
 import type * as HandlerModuleNs from '../../../lambdas/backup-pruner/handler';
 import type { RunReport } from '../../../lambdas/backup-pruner/run';
 

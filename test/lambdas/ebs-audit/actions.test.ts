@@ -1,4 +1,4 @@
-import type { EbsAuditActionsConfig } from '../../../lib/config/ebs-audit';
+import type { EbsAuditActionsConfig } from '../../../lambdas/ebs-audit/config';
 import {
   applyDailyDeleteCap,
   deletionDate,

@@ -13,7 +13,7 @@ import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
-import { ebsAuditConfig } from '../../../lib/config/ebs-audit';
+import { ebsAuditConfig } from '../../../lambdas/ebs-audit/config';
 import { ebsRegionProducts, US_EAST_1 } from './price-list-fixtures';
 
 const ec2Mock = mockClient(EC2Client);

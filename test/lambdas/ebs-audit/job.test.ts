@@ -3,7 +3,7 @@ import { DeleteVolumeCommand, DescribeVolumesCommand, EC2Client } from '@aws-sdk
 import { ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
-import { ebsAuditConfig } from '../../../lib/config/ebs-audit';
+import { ebsAuditConfig } from '../../../lambdas/ebs-audit/config';
 import { sdkClientFactory } from '../../../lambdas/ebs-audit/aws-ports';
 import { runEbsAuditJob, type JobContext } from '../../../lambdas/ebs-audit/job';
 import { awsError } from './fixtures';

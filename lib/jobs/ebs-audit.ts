@@ -3,8 +3,9 @@ import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
-import { functionSettings } from '../config';
-import { ebsAuditFunctionRoleName, type EbsAuditConfig } from '../config/ebs-audit';
+import { registerEbsAuditCommand } from '../../cli/commands/ebs-audit';
+import { ebsAuditConfig, ebsAuditFunctionRoleName, type EbsAuditConfig } from '../../lambdas/ebs-audit/config';
+import { functionSettings } from '../config/suite';
 import {
   acknowledgeEbsAuditWildcards,
   ebsAuditActionStatements,
@@ -13,7 +14,10 @@ import {
 } from '../constructs/ebs-audit-policies';
 import { acknowledgeWildcard, nagPseudo } from '../constructs/nag';
 import { ScheduledJob } from '../constructs/scheduled-job';
-import type { JobStackProps } from './job-stack';
+import { EbsAuditMemberRoleStack } from '../stacks/ebs-audit-member-role-stack';
+import { defineJob, type JobStackProps } from './types';
+
+export const EBS_AUDIT_JOB = 'ebs-audit';
 
 /**
  * ebs-audit in the audit (home) account: the weekly function, its report bucket (plus an access-log bucket), and the
@@ -27,11 +31,10 @@ export class EbsAuditStack extends Stack {
   readonly accessLogBucket: s3.Bucket;
   readonly jobConfig: EbsAuditConfig;
 
-  constructor(scope: Construct, id: string, props: JobStackProps) {
+  constructor(scope: Construct, id: string, props: JobStackProps<EbsAuditConfig>) {
     super(scope, id, props);
-    const { config } = props;
-    const cfg = config.jobs.ebsAudit;
-    if (!cfg) throw new Error('EbsAuditStack needs config.jobs.ebsAudit');
+    const { suite } = props;
+    const cfg = props.job;
     this.jobConfig = cfg;
     // Grant S3 log delivery through a bucket policy (not ACLs), as cdk.json asks; set here too so tests agree.
     this.node.setContext('@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy', true);
@@ -65,13 +68,13 @@ export class EbsAuditStack extends Stack {
     });
 
     this.job = new ScheduledJob(this, 'EbsAudit', {
-      jobName: 'ebs-audit',
+      jobName: EBS_AUDIT_JOB,
       entry: path.join(__dirname, '../../lambdas/ebs-audit/handler.ts'),
       opsTopic: props.opsTopic,
       // With actions on, a failed invocation must not be retried by Lambda: a retry after deletes (e.g. when writing
       // the report or publishing the event failed) would act again. The next scheduled run picks up what is left.
       settings: {
-        ...functionSettings(config.defaults, cfg.function),
+        ...functionSettings(suite.defaults, cfg.function),
         ...(cfg.actions.mark ? { retryAttempts: 0 } : {}),
       },
       schedule: cfg.schedule,
@@ -80,7 +83,7 @@ export class EbsAuditStack extends Stack {
     });
     const fn = this.job.fn;
     // A fixed name, so member-account trust policies (another account, another stack) can name this role.
-    (fn.role.node.defaultChild as iam.CfnRole).roleName = ebsAuditFunctionRoleName(config.name);
+    (fn.role.node.defaultChild as iam.CfnRole).roleName = ebsAuditFunctionRoleName(suite.name);
 
     fn.addToRolePolicy(
       new iam.PolicyStatement({
@@ -144,3 +147,30 @@ export class EbsAuditStack extends Stack {
     }
   }
 }
+
+export const ebsAuditJob = defineJob({
+  key: 'ebsAudit',
+  name: EBS_AUDIT_JOB,
+  config: ebsAuditConfig,
+  deploy(ctx, section) {
+    new EbsAuditStack(ctx.app, `${ctx.suite.name}-${EBS_AUDIT_JOB}`, {
+      ...ctx.stackProps,
+      suite: ctx.suite,
+      job: section,
+      opsTopic: ctx.opsTopic,
+      description: 'platform-ops: weekly audit of unattached EBS volumes across accounts and regions',
+    });
+    // Deployed into member accounts (StackSets), so no env: the audit account comes from config or a parameter.
+    new EbsAuditMemberRoleStack(ctx.app, `${ctx.suite.name}-${EBS_AUDIT_JOB}-member-role`, {
+      analyticsReporting: false,
+      description: 'platform-ops: role the ebs-audit function assumes in a member account',
+      auditAccountId: ctx.suite.env.account,
+      auditRoleName: ebsAuditFunctionRoleName(ctx.suite.name),
+      memberRoleName: section.memberRoleName,
+      externalId: section.externalId,
+      actions: section.actions,
+      excludeTag: section.excludeTag,
+    });
+  },
+  registerCli: registerEbsAuditCommand,
+});

@@ -1,6 +1,6 @@
-import { z } from 'zod';
-import { RETENTION_PATTERN } from '../../lambdas/backup-pruner/retention';
-import { awsRegion, functionOverrides, resourceName, scheduleExpression } from './common';
+import * as z from 'zod';
+import { RETENTION_PATTERN } from './retention';
+import { awsRegion, functionOverrides, resourceName, scheduleExpression } from '../shared/config';
 
 /** CNPG retention syntax: a number and d (days), w (weeks) or m (months); the runtime parser's own pattern. */
 export const retentionPolicy = z

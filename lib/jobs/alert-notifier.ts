@@ -1,5 +1,4 @@
-import { allowAlarmsOfThisAccount } from './topic-access';
-import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -9,14 +8,17 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import { join } from 'node:path';
-import { functionSettings, type PlatformOpsConfig } from '../config';
-import type { AlertNotifierConfig } from '../config/alert-notifier';
-import { OpsFunction } from './ops-function';
+import { registerAlertNotifierCommand } from '../../cli/commands/alert-notifier';
+import { type AlertNotifierConfig, alertNotifierConfig } from '../../lambdas/alert-notifier/config';
+import { functionSettings } from '../config/suite';
+import { OpsFunction } from '../constructs/ops-function';
+import { allowAlarmsOfThisAccount } from '../constructs/topic-access';
+import { defineJob, type SuiteContext } from './types';
 
 export const ALERT_NOTIFIER_JOB = 'alert-notifier';
 
 export interface AlertNotifierProps {
-  readonly config: PlatformOpsConfig;
+  readonly suite: SuiteContext;
   readonly jobConfig: AlertNotifierConfig;
   /** The ops-events topic (every job's events, every function's alarms). */
   readonly opsTopic: sns.ITopic;
@@ -51,11 +53,11 @@ export class AlertNotifier extends Construct {
 
   constructor(scope: Construct, id: string, props: AlertNotifierProps) {
     super(scope, id);
-    const { config, jobConfig, opsTopic, key } = props;
+    const { suite, jobConfig, opsTopic, key } = props;
     const stack = Stack.of(this);
 
     this.alarmsTopic = new sns.Topic(this, 'AlarmsTopic', {
-      displayName: `${config.name} alarms (CloudWatch, Prometheus) to Slack`,
+      displayName: `${suite.name} alarms (CloudWatch, Prometheus) to Slack`,
       masterKey: key,
       enforceSSL: true,
     });
@@ -89,7 +91,7 @@ export class AlertNotifier extends Construct {
       jobName: ALERT_NOTIFIER_JOB,
       entry: join(__dirname, '../../lambdas/alert-notifier/handler.ts'),
       opsTopic,
-      settings: functionSettings(config.defaults, jobConfig.function),
+      settings: functionSettings(suite.defaults, jobConfig.function),
       description: 'platform-ops alert-notifier: alarms and events to Slack',
       // The validated job config (routes, secret NAME, runbooks): no secret in it.
       environment: { JOB_CONFIG: JSON.stringify(jobConfig) },
@@ -142,3 +144,23 @@ export class AlertNotifier extends Construct {
     }
   }
 }
+
+export const alertNotifierJob = defineJob({
+  key: 'alertNotifier',
+  name: ALERT_NOTIFIER_JOB,
+  config: alertNotifierConfig,
+  /** The notifier lives in the alerting stack, beside the topic it subscribes to and the key it shares. */
+  deploy(ctx, section) {
+    const notifier = new AlertNotifier(ctx.alerting, 'AlertNotifier', {
+      suite: ctx.suite,
+      jobConfig: section,
+      opsTopic: ctx.alerting.opsTopic,
+      key: ctx.alerting.key,
+    });
+    new CfnOutput(ctx.alerting, 'AlarmsTopicArn', {
+      value: notifier.alarmsTopic.topicArn,
+      description: 'Point CloudWatch alarm actions and AMP alertmanager sns_configs here',
+    });
+  },
+  registerCli: registerAlertNotifierCommand,
+});

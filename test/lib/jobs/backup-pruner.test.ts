@@ -2,7 +2,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Stack } from 'aws-cdk-lib';
 import { parseConfig, type PlatformOpsConfig } from '../../../lib/config';
-import { BackupPrunerStack } from '../../../lib/stacks/backup-pruner-stack';
+import { BackupPrunerStack } from '../../../lib/jobs/backup-pruner';
 import { exampleConfig, nagViolations, testApp } from '../infra-helpers';
 
 function build(mutate: (raw: Record<string, unknown>) => void = () => undefined) {
@@ -13,7 +13,8 @@ function build(mutate: (raw: Record<string, unknown>) => void = () => undefined)
   const topicStack = new Stack(app, 'Topics', { env: { region: 'eu-west-1', account: '123456789012' } });
   const opsTopic = new sns.Topic(topicStack, 'Ops', { enforceSSL: true });
   const stack = new BackupPrunerStack(app, 'bp', {
-    config,
+    suite: { name: config.name, env: config.env, defaults: config.defaults },
+    job: config.jobs.backupPruner!,
     opsTopic,
     env: { region: 'eu-west-1', account: '123456789012' },
   });

@@ -6,11 +6,17 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
-import { FRESHNESS_METRICS, TARGET_DIMENSION } from '../../lambdas/backup-pruner/freshness';
-import { type BackupPrunerConfig, type BackupTargetConfig, functionSettings } from '../config';
+import { FRESHNESS_METRICS, TARGET_DIMENSION } from '../../lambdas/shared/backup-freshness';
+import {
+  type BackupPrunerConfig,
+  type BackupTargetConfig,
+  backupPrunerConfig,
+} from '../../lambdas/backup-pruner/config';
+import { registerBackupPrunerCommand } from '../../cli/commands/backup-pruner';
+import { functionSettings } from '../config/suite';
 import { acknowledgeWildcard, nagPseudo } from '../constructs/nag';
 import { ScheduledJob } from '../constructs/scheduled-job';
-import type { JobStackProps } from './job-stack';
+import { defineJob, type JobStackProps } from './types';
 
 export const BACKUP_PRUNER_JOB = 'backup-pruner';
 
@@ -38,16 +44,16 @@ export class BackupPrunerStack extends Stack {
   readonly job: ScheduledJob;
   readonly freshnessAlarms: cloudwatch.Alarm[] = [];
 
-  constructor(scope: Construct, id: string, props: JobStackProps) {
+  constructor(scope: Construct, id: string, props: JobStackProps<BackupPrunerConfig>) {
     super(scope, id, props);
-    const cfg = props.config.jobs.backupPruner as BackupPrunerConfig;
+    const cfg = props.job;
 
     const vpcProps = cfg.vpc ? this.vpcPlacement(cfg.vpc) : {};
     this.job = new ScheduledJob(this, 'BackupPruner', {
       jobName: BACKUP_PRUNER_JOB,
       entry: path.join(__dirname, '../../lambdas/backup-pruner/handler.ts'),
       opsTopic: props.opsTopic,
-      settings: functionSettings(props.config.defaults, cfg.function),
+      settings: functionSettings(props.suite.defaults, cfg.function),
       schedule: cfg.schedule,
       description: 'platform-ops backup-pruner: barman/Velero/prefix retention in S3 and MinIO, backup freshness',
       // The validated section, parsed again at init with the same schema. It holds no secret (only secret names).
@@ -161,7 +167,11 @@ export class BackupPrunerStack extends Stack {
     });
   }
 
-  private addFreshnessAlarms(target: BackupTargetConfig, cfg: BackupPrunerConfig, props: JobStackProps): void {
+  private addFreshnessAlarms(
+    target: BackupTargetConfig,
+    cfg: BackupPrunerConfig,
+    props: JobStackProps<BackupPrunerConfig>,
+  ): void {
     const notify = new cwActions.SnsAction(props.opsTopic);
     const metric = (metricName: string) =>
       new cloudwatch.Metric({
@@ -211,3 +221,19 @@ export class BackupPrunerStack extends Stack {
 function sid(kind: string, name: string): string {
   return `${kind}${name.replace(/[^A-Za-z0-9]/g, '')}`;
 }
+
+export const backupPrunerJob = defineJob({
+  key: 'backupPruner',
+  name: BACKUP_PRUNER_JOB,
+  config: backupPrunerConfig,
+  deploy(ctx, section) {
+    new BackupPrunerStack(ctx.app, `${ctx.suite.name}-${BACKUP_PRUNER_JOB}`, {
+      ...ctx.stackProps,
+      suite: ctx.suite,
+      job: section,
+      opsTopic: ctx.opsTopic,
+      description: 'platform-ops: backup-pruner (barman/Velero retention, backup freshness alarms)',
+    });
+  },
+  registerCli: registerBackupPrunerCommand,
+});

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { functionOverrides, resourceName } from './common';
+import { functionOverrides, resourceName } from '../shared/config';
 
 /** CNPG signals the notifier recognises; each may have a runbook link. */
 export const CNPG_SIGNALS = ['failover', 'backup-failed'] as const;

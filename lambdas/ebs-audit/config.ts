@@ -1,5 +1,5 @@
-import { z } from 'zod';
-import { awsAccountId, awsRegion, functionOverrides, resourceName, scheduleExpression } from './common';
+import * as z from 'zod';
+import { awsAccountId, awsRegion, functionOverrides, resourceName, scheduleExpression } from '../shared/config';
 
 /**
  * The tag the audit writes on volumes it has marked for deletion; its value is `<marked-at>/<delete-after>`: the UTC
