@@ -5,7 +5,7 @@
  */
 import { isIP } from 'node:net';
 import * as z from 'zod';
-import { functionOverrides, scheduleExpression } from '../../lib/config/common';
+import { functionOverrides, scheduleExpression } from '../shared/config';
 
 /** A duration as written in config: `30d`, `720h` or `45m`. */
 export const DURATION_PATTERN = /^([1-9]\d{0,6})(d|h|m)$/;

@@ -3,7 +3,7 @@ import type { CertUsage, KeyType } from '../config';
 import type { CertificateFacts } from './certificate';
 import { diffNames, type CertificateNames } from './names';
 
-const DAY_MS = 86_400_000;
+import { DAY_MS } from '../../shared/time';
 
 /** What the entry asks for, as the due check and verification see it. */
 export interface WantedCertificate {
