@@ -200,6 +200,13 @@ export const secretRotatorConfig = z
     schedule: scheduleExpression.default('rate(1 day)'),
     secrets: z.array(managedSecret).default([]),
     watch: z.array(watchedSecret).default([]),
+    /**
+     * Dry-run unless set to false: the run reads, decides and reports (expiry metrics, events) but writes nothing.
+     * Rotation writes a new version of a secret, so the suite's dry-run-by-default rule applies.
+     */
+    dryRun: z.boolean().default(true),
+    /** At most this many rotations per run; the rest wait for the next run (reported as skipped). */
+    maxRotationsPerRun: z.number().int().min(1).max(100).default(10),
     /** An alarm fires when any managed or watched certificate has fewer days left than this. */
     alarmDaysLeft: z.number().int().min(1).max(365).default(14),
     /** Per-request deadline for Vault calls (each call also stops at the run deadline). */

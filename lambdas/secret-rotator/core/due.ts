@@ -1,7 +1,7 @@
 /** Due or not due, decided from the certificate currently in KV (not from a calendar). */
-import type { CertUsage, KeyType } from '../config';
+import { durationMs, type CertUsage, type KeyType, type ManagedSecretConfig } from '../config';
 import type { CertificateFacts } from './certificate';
-import { diffNames, type CertificateNames } from './names';
+import { diffNames, requestedNames, type CertificateNames } from './names';
 
 import { DAY_MS } from '../../shared/time';
 
@@ -14,6 +14,20 @@ export interface WantedCertificate {
   readonly isCA: boolean;
   readonly pathLen?: number;
   readonly renewBeforeMs: number;
+}
+
+/** What an entry asks for, from its config. */
+export function wantedCertificate(entry: ManagedSecretConfig): WantedCertificate & { readonly ttlMs: number } {
+  const c = entry.certificate;
+  return {
+    keyType: entry.key,
+    names: c.issuer.type === 'none' ? undefined : requestedNames(c),
+    usages: c.issuer.type === 'none' ? [] : c.usages,
+    isCA: c.isCA,
+    pathLen: c.pathLen,
+    renewBeforeMs: durationMs(entry.renewBefore),
+    ttlMs: durationMs(c.ttl),
+  };
 }
 
 export type CurrentMaterial =

@@ -217,7 +217,7 @@ export async function signCertificate(p: SignParams): Promise<string> {
     signingAlgorithm: keyAlgorithm(p.signingKeyType).sign,
     extensions,
   });
-  return cert.toString('pem');
+  return `${cert.toString('pem').trimEnd()}\n`;
 }
 
 /** Splits a PEM bundle into its certificates, in order. */
