@@ -5,7 +5,7 @@
  */
 import { isIP } from 'node:net';
 import * as z from 'zod';
-import { functionOverrides, scheduleExpression } from '../shared/config';
+import { functionOverrides, scheduleExpression, vpcPlacementConfig } from '../shared/config';
 
 /** A duration as written in config: `30d`, `720h` or `45m`. */
 export const DURATION_PATTERN = /^([1-9]\d{0,6})(d|h|m)$/;
@@ -211,14 +211,8 @@ export const secretRotatorConfig = z
     alarmDaysLeft: z.number().int().min(1).max(365).default(14),
     /** Per-request deadline for Vault calls (each call also stops at the run deadline). */
     vaultTimeoutMs: z.number().int().min(100).max(60_000).default(10_000),
-    /** Place the function in a VPC (to reach a private Vault). */
-    vpc: z
-      .strictObject({
-        vpcId: z.string().regex(/^vpc-[0-9a-f]{8,17}$/, 'must be a VPC id such as vpc-0123abcd'),
-        subnetIds: z.array(z.string().regex(/^subnet-[0-9a-f]{8,17}$/, 'must be a subnet id')).min(1),
-        securityGroupIds: z.array(z.string().regex(/^sg-[0-9a-f]{8,17}$/, 'must be a security group id')).default([]),
-      })
-      .optional(),
+    /** Place the function in a VPC (to reach a private Vault): subnets need a route to Vault (and to nothing else). */
+    vpc: vpcPlacementConfig.optional(),
     function: functionOverrides.default({}),
   })
   .superRefine((cfg, ctx) => {

@@ -9,6 +9,15 @@ import { redactDeep } from './core/redact';
 import type { RotatorRunResult } from './types';
 
 export const SECRET_ROTATOR_SOURCE = 'secret-rotator';
+
+/** Metric names and the per-secret dimension; emitted by the handler; the alarms in lib/jobs/secret-rotator.ts use the same. */
+export const ROTATOR_METRICS = {
+  daysLeft: 'CertificateDaysLeft',
+  failures: 'RotationFailures',
+  rotations: 'Rotations',
+  secretDimension: 'Secret',
+} as const;
+
 /** Below this many days an `expiring` event is critical. */
 export const CRITICAL_DAYS_LEFT = 3;
 

@@ -224,10 +224,10 @@ describe('secretRotatorConfig', () => {
     const r = secretRotatorConfig.safeParse({
       enabled: true,
       watch: [{ name: 'anchor', vault: { ...minimal.vault, path: 'mesh/anchor' } }],
-      vpc: { vpcId: 'vpc-1', subnetIds: [] },
+      vpc: { vpcId: 'vpc-1', availabilityZones: ['eu-west-1a'], subnetIds: [] },
     });
     const found = issues(r);
-    expect(found).toContain('vpc.vpcId: must be a VPC id such as vpc-0123abcd');
+    expect(found).toContain('vpc.vpcId: must be a VPC id (vpc- and 8 or 17 hex digits)');
     expect(found.some((i) => i.startsWith('vpc.subnetIds'))).toBe(true);
     const ok = secretRotatorConfig.parse({ enabled: true, watch: [{ name: 'anchor', vault: minimal.vault }] });
     expect(ok.watch[0].field).toBe('tls.crt');
