@@ -1,7 +1,7 @@
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
-import { z } from 'zod';
+import * as z from 'zod';
 import { awsClientConfig, createAwsClient } from '../../../lambdas/shared/aws-clients';
 import { resolveDryRun } from '../../../lambdas/shared/dry-run';
 import { EnvConfigError, envField, parseEnv } from '../../../lambdas/shared/env';
