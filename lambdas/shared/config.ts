@@ -154,3 +154,20 @@ export type FunctionOverrides = z.infer<typeof functionOverrides>;
 export const resourceName = z
   .string()
   .regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$/, 'must be 1-63 letters, digits, ".", "_" or "-"');
+
+/** Placement of a function in a VPC (to reach a private endpoint), given by ids so synth needs no lookup. */
+export const vpcPlacementConfig = z.strictObject({
+  vpcId: z.string().regex(/^vpc-([0-9a-f]{8}|[0-9a-f]{17})$/, 'must be a VPC id (vpc- and 8 or 17 hex digits)'),
+  availabilityZones: z.array(z.string()).min(1),
+  subnetIds: z
+    .array(
+      z.string().regex(/^subnet-([0-9a-f]{8}|[0-9a-f]{17})$/, 'must be a subnet id (subnet- and 8 or 17 hex digits)'),
+    )
+    .min(1),
+  securityGroupIds: z
+    .array(
+      z.string().regex(/^sg-([0-9a-f]{8}|[0-9a-f]{17})$/, 'must be a security group id (sg- and 8 or 17 hex digits)'),
+    )
+    .default([]),
+});
+export type VpcPlacementConfig = z.infer<typeof vpcPlacementConfig>;
