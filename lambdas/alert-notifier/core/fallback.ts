@@ -1,4 +1,4 @@
-import { asArray, text, type JsonRecord } from './json';
+import { asArray, text, TOO_DEEP, tryStringify, type JsonRecord } from './json';
 import type { Notification } from '../types';
 
 /** The most characters of an unrecognised body shown (in a code block). */
@@ -27,8 +27,9 @@ export function clip(raw: string, max: number): string {
 export function parseFallback(body: string, parsed: unknown, subject: string | undefined): Notification {
   let shown: string;
   if (parsed !== undefined && typeof parsed === 'object' && parsed !== null) {
-    // Pretty-print at most what will be shown: a 256 KB body is cut before stringifying twice.
-    shown = body.length > 50_000 ? body : JSON.stringify(parsed, null, 2);
+    // Pretty-print at most what will be shown: a 256 KB body is cut before stringifying twice. A body too deeply
+    // nested to serialise again is shown raw.
+    shown = body.length > 50_000 ? body : (tryStringify(parsed, 2) ?? body);
   } else shown = body;
   const name =
     subject && subject.trim() !== '' ? subject.trim() : body.trim() === '' ? 'Empty notification' : 'Notification';
@@ -53,7 +54,7 @@ export function parseGenericEvent(event: JsonRecord): Notification {
   const resources = asArray(event.resources)
     .map(text)
     .filter((r): r is string => r !== undefined);
-  const detail = JSON.stringify(event.detail ?? {}, null, 2) ?? '{}';
+  const detail = tryStringify(event.detail ?? {}, 2) ?? TOO_DEEP;
   return {
     kind: 'eventbridge',
     name: printable(detailType),
