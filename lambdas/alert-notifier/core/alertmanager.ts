@@ -148,7 +148,9 @@ export function salvageAlertmanagerJson(body: string): AlertmanagerGroup {
 /** The default AMP template: "Alerts Firing:" / "Alerts Resolved:" lists of Labels / Annotations / Source. */
 export function looksLikeAlertmanagerText(body: string): boolean {
   // Character classes that cannot overlap the newline that follows them: no backtracking over long blank runs.
-  return /^Alerts (Firing|Resolved):[ \t\r]*$/m.test(body) || /^Labels:(?:[ \t\r]*\n){1,4}[ \t]*- alertname = /m.test(body);
+  return (
+    /^Alerts (Firing|Resolved):[ \t\r]*$/m.test(body) || /^Labels:(?:[ \t\r]*\n){1,4}[ \t]*- alertname = /m.test(body)
+  );
 }
 
 export function groupFromText(body: string, truncated: boolean): AlertmanagerGroup {

@@ -1,4 +1,5 @@
 import { FRESHNESS_METRICS, TARGET_DIMENSION } from '../../shared/backup-freshness';
+import { encodeUriPart } from './links';
 import type { CnpgSignal, Notification, NotificationLink } from '../types';
 
 /**
@@ -109,7 +110,7 @@ export function detectCnpgSignal(n: Notification): CnpgSignal | undefined {
 
 /** A runbook URL with `{cluster}` filled in (URL-encoded; empty when the cluster is unknown). */
 export function runbookUrl(template: string | undefined, cluster: string | undefined): string | undefined {
-  return template?.replaceAll('{cluster}', encodeURIComponent(cluster ?? ''));
+  return template?.replaceAll('{cluster}', encodeUriPart(cluster ?? ''));
 }
 
 /** Adds the CNPG signal, cluster name and runbook link to a notification when it is about CNPG failover or backups. */

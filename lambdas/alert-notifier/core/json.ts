@@ -33,6 +33,21 @@ export function tryParseJson(raw: string): unknown {
   }
 }
 
+/**
+ * JSON.stringify that returns undefined instead of throwing: a value nested some thousands of levels deep (which
+ * JSON.parse accepts) overflows the stack when serialised again.
+ */
+export function tryStringify(value: unknown, indent?: number): string | undefined {
+  try {
+    return JSON.stringify(value, null, indent);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Shown instead of a value that cannot be serialised again. */
+export const TOO_DEEP = '(nested too deeply to show)';
+
 /** A string map from an object of scalars ({k: v}) or a list of {Key, Value} / {key, value} pairs. */
 export function stringMap(value: unknown): Record<string, string> {
   const out: Record<string, string> = {};

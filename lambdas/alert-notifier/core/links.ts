@@ -1,5 +1,15 @@
 /** AWS console deep links, built from region codes taken from ARNs (never from display names). */
 
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+/**
+ * encodeURIComponent that never throws: a lone surrogate (a name cut mid-emoji) becomes U+FFFD first, where
+ * encodeURIComponent would throw "URI malformed" and the record would not be rendered.
+ */
+export function encodeUriPart(raw: string): string {
+  return encodeURIComponent(raw.replace(LONE_SURROGATE, '\ufffd'));
+}
+
 const REGION_CODE = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
 
 function consoleOrigin(partition: string, region: string): string | undefined {
@@ -14,14 +24,14 @@ function consoleOrigin(partition: string, region: string): string | undefined {
 export function alarmConsoleUrl(partition: string, region: string, alarmName: string): string | undefined {
   const origin = consoleOrigin(partition, region);
   if (!origin) return undefined;
-  return `${origin}/cloudwatch/home?region=${region}#alarmsV2:alarm/${encodeURIComponent(alarmName)}`;
+  return `${origin}/cloudwatch/home?region=${region}#alarmsV2:alarm/${encodeUriPart(alarmName)}`;
 }
 
 /** Link to one AWS Backup job in the console. */
 export function backupJobConsoleUrl(partition: string, region: string, jobId: string): string | undefined {
   const origin = consoleOrigin(partition, region);
   if (!origin) return undefined;
-  return `${origin}/backup/home?region=${region}#/jobs/backup/details/${encodeURIComponent(jobId)}`;
+  return `${origin}/backup/home?region=${region}#/jobs/backup/details/${encodeUriPart(jobId)}`;
 }
 
 /** Longer values are not even parsed. Whether a URL is short enough to show is the renderer's call (it says so). */

@@ -1,5 +1,6 @@
 import type { OpsEvent } from '../../shared/ops-event';
 import type { Notification, NotificationField, NotificationState } from '../types';
+import { TOO_DEEP, tryStringify } from './json';
 
 const STATE_BY_SEVERITY: Record<OpsEvent['severity'], NotificationState> = {
   critical: 'ALARM',
@@ -9,7 +10,7 @@ const STATE_BY_SEVERITY: Record<OpsEvent['severity'], NotificationState> = {
 
 /** Compact text for one detail value (objects as one-line JSON, cut). */
 function detailValue(value: unknown): string {
-  const raw = typeof value === 'string' ? value : JSON.stringify(value);
+  const raw = typeof value === 'string' ? value : (tryStringify(value) ?? TOO_DEEP);
   const textValue = raw ?? String(value);
   return textValue.length > 300 ? `${textValue.slice(0, 299)}…` : textValue;
 }

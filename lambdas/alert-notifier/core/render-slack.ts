@@ -1,3 +1,4 @@
+import { cutAt, sanitizeText, truncate } from '../../shared/text';
 import type { Notification, NotificationField, NotificationState } from '../types';
 import type { Mention } from './routing';
 
@@ -8,10 +9,15 @@ export const SLACK_LIMITS = {
   fieldText: 2000,
   fieldsPerSection: 10,
   blocks: 50,
+  /** All block texts together (header included): Slack refuses about 13,000 as msg_blocks_too_long. */
+  blocksText: 12_000,
   /** Our budgets (characters after escaping). */
   description: 1000,
   reason: 1500,
   field: 250,
+  /** A field's label (ops-event detail keys become labels: a 5,000-character key must not become the field). */
+  fieldLabel: 80,
+  itemTitle: 200,
   itemsTotal: 3500,
   body: 2000,
   fallbackText: 1000,
@@ -66,19 +72,11 @@ export function escapeMrkdwn(raw: string): string {
   return raw.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
-function cutAt(raw: string, n: number): string {
-  let cut = raw.slice(0, Math.max(0, n));
-  if (/[\ud800-\udbff]$/.test(cut)) cut = cut.slice(0, -1);
-  return cut;
-}
-
-/** Cuts plain text to `max` characters with an ellipsis. */
-export function truncate(raw: string, max: number): string {
-  return raw.length <= max ? raw : `${cutAt(raw, max - 1)}…`;
-}
-
 /** Escapes then cuts so the ESCAPED text is at most `max` characters (never splitting an entity). */
-export function safeMrkdwn(raw: string, max: number): string {
+export function safeMrkdwn(untrusted: string, max: number): string {
+  // The shared sanitiser first: no control, bidi-override or lone-surrogate character reaches Slack; escaping only
+  // lengthens text, so the first `max` characters are all that can be shown.
+  const raw = sanitizeText(untrusted, { max, multiline: true });
   const escaped = escapeMrkdwn(raw);
   if (escaped.length <= max) return escaped;
   // Walk the raw text, counting escaped length, until one character is left for the ellipsis.
@@ -99,7 +97,7 @@ export function safeMrkdwn(raw: string, max: number): string {
  * look-alikes so nothing in a title can read as a Slack control sequence in any client.
  */
 export function plainText(raw: string, max: number): string {
-  return truncate(raw.replace(/</g, '‹').replace(/>/g, '›'), max);
+  return sanitizeText(raw.replace(/</g, '‹').replace(/>/g, '›'), { max });
 }
 
 /** A code block whose content cannot close the block early. */
@@ -107,20 +105,29 @@ function codeBlock(raw: string, max: number): string {
   return `\`\`\`${safeMrkdwn(raw.replace(/```/g, '`\u200b``'), max - 6)}\`\`\``;
 }
 
-/** A URL made safe inside `<url|text>`: the characters that would end or split the link are percent-encoded. */
+/** Characters that would end or split `<url|text>`, and those no text sent may carry (controls, bidi overrides). */
+const URL_UNSAFE = new RegExp(
+  // eslint-disable-next-line no-control-regex -- control characters are what is encoded
+  '[<>|\\s\\u0000-\\u001f\\u007f-\\u009f\\u061c\\u200e\\u200f\\u202a-\\u202e\\u2066-\\u2069]|[\\ud800-\\udbff](?![\\udc00-\\udfff])|(?<![\\ud800-\\udbff])[\\udc00-\\udfff]',
+  'g',
+);
+
+/** A URL made safe inside `<url|text>`: those characters are percent-encoded (a lone surrogate as U+FFFD). */
 function mrkdwnUrl(url: string): string {
-  return url.replace(/[<>|\s]/g, (c) => encodeURIComponent(c));
+  return url.replace(URL_UNSAFE, (c) =>
+    c.length === 1 && /[\ud800-\udfff]/.test(c) ? '%EF%BF%BD' : encodeURIComponent(c),
+  );
 }
 
 /** A mrkdwn link; the URL is percent-encoded where it would break `<url|text>`. */
 function link(url: string, label: string): string {
-  return `<${mrkdwnUrl(url)}|${escapeMrkdwn(label).replace(/\|/g, '¦')}>`;
+  return `<${mrkdwnUrl(url)}|${safeMrkdwn(label, SLACK_LIMITS.linkLabel).replace(/\|/g, '¦')}>`;
 }
 
 const LINK_SEPARATOR = '  ·  ';
 
 function omittedNote(label: string): string {
-  return `_${escapeMrkdwn(label)} link omitted: too long_`;
+  return `_${safeMrkdwn(label, SLACK_LIMITS.linkLabel)} link omitted: too long_`;
 }
 
 /**
@@ -193,7 +200,8 @@ function mentionText(mention: Mention): string {
 }
 
 function field(label: string, value: string): SlackTextObject {
-  return { type: 'mrkdwn', text: `*${escapeMrkdwn(label)}*\n${safeMrkdwn(value, SLACK_LIMITS.field)}` };
+  const shown = safeMrkdwn(label.replace(/\s+/g, ' '), SLACK_LIMITS.fieldLabel);
+  return { type: 'mrkdwn', text: `*${shown}*\n${safeMrkdwn(value, SLACK_LIMITS.field)}` };
 }
 
 /** The top-level `text`: what a notification, a screen reader or a bot sees. Always set. */
@@ -205,11 +213,40 @@ export function fallbackText(n: Notification, mention: Mention): string {
   return `${mentionText(mention)}${safeMrkdwn(parts.join(' — ').replace(/\s+/g, ' '), SLACK_LIMITS.fallbackText)}`;
 }
 
-/**
- * Renders a notification as an incoming-webhook payload: Block Kit inside one attachment (its colour shows the state),
- * with a top-level `text` fallback. Every text from the input is escaped and cut to Slack's limits.
- */
-export function renderSlackMessage(n: Notification, mention: Mention = 'none'): SlackPayload {
+/** The budgets of the texts that may be long (description, reason, listed items, code-block body). */
+interface ElasticBudgets {
+  readonly description: number;
+  readonly reason: number;
+  readonly itemsTotal: number;
+  readonly body: number;
+}
+
+/** Each budget scaled by `factor` (the fixed parts, links and fields, never shrink). */
+function scaled(factor: number): ElasticBudgets {
+  const at = (v: number) => Math.max(100, Math.floor(v * factor));
+  return {
+    description: at(SLACK_LIMITS.description),
+    reason: at(SLACK_LIMITS.reason),
+    itemsTotal: at(SLACK_LIMITS.itemsTotal),
+    body: at(SLACK_LIMITS.body),
+  };
+}
+
+/** The characters of every block's text: what Slack counts against msg_blocks_too_long. */
+export function blocksTextLength(blocks: readonly SlackBlock[]): number {
+  let total = 0;
+  for (const block of blocks) {
+    if (block.type === 'header') total += block.text.text.length;
+    if (block.type === 'section') {
+      total += block.text?.text.length ?? 0;
+      for (const f of block.fields ?? []) total += f.text.length;
+    }
+    if (block.type === 'context') for (const e of block.elements) total += e.text.length;
+  }
+  return total;
+}
+
+function renderBlocks(n: Notification, budgets: ElasticBudgets): SlackBlock[] {
   const blocks: SlackBlock[] = [];
   blocks.push({
     type: 'header',
@@ -218,7 +255,7 @@ export function renderSlackMessage(n: Notification, mention: Mention = 'none'): 
 
   const intro: string[] = [];
   if (n.cnpg?.cluster) intro.push(`*Cluster:* ${safeMrkdwn(n.cnpg.cluster, 200)}`);
-  if (n.description) intro.push(safeMrkdwn(n.description, SLACK_LIMITS.description));
+  if (n.description) intro.push(safeMrkdwn(n.description, budgets.description));
   if (intro.length > 0) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: intro.join('\n') } });
 
   const facts: NotificationField[] = [
@@ -234,20 +271,23 @@ export function renderSlackMessage(n: Notification, mention: Mention = 'none'): 
   if (n.reason)
     blocks.push({
       type: 'section',
-      text: { type: 'mrkdwn', text: `*Reason*\n${safeMrkdwn(n.reason, SLACK_LIMITS.reason)}` },
+      text: { type: 'mrkdwn', text: `*Reason*\n${safeMrkdwn(n.reason, budgets.reason)}` },
     });
 
   if (n.items.length > 0) {
     const listed = n.items.slice(0, SLACK_LIMITS.items);
-    const perItem = Math.min(SLACK_LIMITS.sectionText, Math.floor(SLACK_LIMITS.itemsTotal / listed.length));
+    const perItem = Math.min(SLACK_LIMITS.sectionText, Math.floor(budgets.itemsTotal / listed.length));
     for (const item of listed) {
-      const header = `*${escapeMrkdwn(truncate(item.title, 200))}* — ${item.state === 'UNKNOWN' ? 'unknown' : item.state}`;
+      const header = `*${safeMrkdwn(item.title, SLACK_LIMITS.itemTitle)}* — ${item.state === 'UNKNOWN' ? 'unknown' : item.state}`;
       const lines = item.lines
-        .map((l) => `• ${escapeMrkdwn(l.label)}: ${escapeMrkdwn(l.value.replace(/\s+/g, ' '))}`)
+        .map(
+          (l) =>
+            `• ${safeMrkdwn(l.label, SLACK_LIMITS.fieldLabel)}: ${safeMrkdwn(l.value.replace(/\s+/g, ' '), perItem)}`,
+        )
         .join('\n');
       const content = lines === '' ? header : `${header}\n${lines}`;
-      // The item text is already escaped: cut without re-escaping, never mid-entity.
-      const cut = content.length <= perItem ? content : `${content.slice(0, perItem - 1).replace(/&[a-z]{0,4}$/, '')}…`;
+      // The item text is already escaped: cut without re-escaping, never mid-entity nor mid-surrogate pair.
+      const cut = content.length <= perItem ? content : `${cutAt(content, perItem - 1).replace(/&[a-z]{0,4}$/, '')}…`;
       blocks.push({ type: 'section', text: { type: 'mrkdwn', text: cut } });
     }
     if (n.items.length > listed.length) {
@@ -259,7 +299,7 @@ export function renderSlackMessage(n: Notification, mention: Mention = 'none'): 
   }
 
   if (n.body !== undefined && n.body !== '')
-    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: codeBlock(n.body, SLACK_LIMITS.body) } });
+    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: codeBlock(n.body, budgets.body) } });
 
   const links = linksText(n.links);
   if (links !== undefined) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: links } });
@@ -271,10 +311,24 @@ export function renderSlackMessage(n: Notification, mention: Mention = 'none'): 
       .map(([k, v]) => `${k}=${v}`),
   ].join(' · ');
   blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: safeMrkdwn(context, 500) }] });
+  return blocks.slice(0, SLACK_LIMITS.blocks);
+}
 
+/** Budget factors tried in turn until all block texts fit; the last one fits whatever the input (see README). */
+const BUDGET_STEPS = [1, 0.6, 0.35, 0.15];
+
+/**
+ * Renders a notification as an incoming-webhook payload: Block Kit inside one attachment (its colour shows the state),
+ * with a top-level `text` fallback. Every text from the input goes through the shared sanitiser, is escaped and cut
+ * to Slack's limits, and all block texts together stay under SLACK_LIMITS.blocksText: when they would not, the long
+ * texts (description, reason, items, body) get smaller budgets.
+ */
+export function renderSlackMessage(n: Notification, mention: Mention = 'none'): SlackPayload {
+  let blocks: SlackBlock[] = [];
+  for (const factor of BUDGET_STEPS) {
+    blocks = renderBlocks(n, scaled(factor));
+    if (blocksTextLength(blocks) < SLACK_LIMITS.blocksText) break;
+  }
   const text = fallbackText(n, mention);
-  return {
-    text,
-    attachments: [{ color: STATE_COLORS[n.state], fallback: text, blocks: blocks.slice(0, SLACK_LIMITS.blocks) }],
-  };
+  return { text, attachments: [{ color: STATE_COLORS[n.state], fallback: text, blocks }] };
 }

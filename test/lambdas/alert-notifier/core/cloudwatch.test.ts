@@ -176,3 +176,27 @@ describe('alarm transition key (same transition by SNS and EventBridge is sent o
     expect(parseInbound(message).transitionKey).toBe(key);
   });
 });
+
+describe('a lone surrogate in an alarm name (issue 9 item 4: a name cut mid-emoji)', () => {
+  const cut = 'orders-db-🔥'.slice(0, -1); // ends in a lone high surrogate
+  it('SNS alarm: the record renders and the console link is built', () => {
+    const alarm = fixtureJson('cloudwatch-metric-alarm.json');
+    const n = parseInbound(
+      snsMessage(JSON.stringify({ ...alarm, AlarmName: cut, AlarmArn: `arn:aws:cloudwatch:eu-west-1:1:alarm:${cut}` })),
+    );
+    expect(n.name).toBe(cut);
+    expect(n.links[0].url).toBe(
+      'https://eu-west-1.console.aws.amazon.com/cloudwatch/home?region=eu-west-1#alarmsV2:alarm/orders-db-%EF%BF%BD',
+    );
+  });
+
+  it('EventBridge alarm event: the record renders and the console link is built', () => {
+    const event = fixtureJson('eventbridge-alarm-state-change.json') as { detail: Record<string, unknown> };
+    const n = parseInbound({
+      via: 'eventbridge',
+      event: { ...event, detail: { ...event.detail, alarmName: cut } },
+      attributes: {},
+    });
+    expect(n.links[0].url).toMatch(/#alarmsV2:alarm\/orders-db-%EF%BF%BD$/);
+  });
+});

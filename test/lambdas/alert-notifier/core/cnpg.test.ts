@@ -106,3 +106,11 @@ describe('CNPG classification', () => {
     expect(n.links).toEqual([]);
   });
 });
+
+describe('runbook links from names with lone surrogates (issue 9 item 4)', () => {
+  it('a cluster name cut mid-emoji is encoded, never "URI malformed"', () => {
+    expect(runbookUrl('https://runbooks.example.com/x?cluster={cluster}', 'pg-🔥'.slice(0, -1))).toBe(
+      'https://runbooks.example.com/x?cluster=pg-%EF%BF%BD',
+    );
+  });
+});

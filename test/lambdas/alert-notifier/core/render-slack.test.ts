@@ -3,6 +3,7 @@ import type { InboundMessage, Notification } from '../../../../lambdas/alert-not
 import { parseInbound } from '../../../../lambdas/alert-notifier/core/parse';
 import { classifyCnpg } from '../../../../lambdas/alert-notifier/core/cnpg';
 import {
+  blocksTextLength,
   escapeMrkdwn,
   notificationTitle,
   renderSlackMessage,
@@ -12,6 +13,7 @@ import {
   type SlackBlock,
   type SlackPayload,
 } from '../../../../lambdas/alert-notifier/core/render-slack';
+import { payloadTexts, slackLimitViolations } from '../../../doubles/slack-limits';
 import { FIXTURES, fixtureJson, fixtureText, ROUTES_CONFIG, snsMessage } from '../../../doubles/alert-notifier-events';
 
 const base: Notification = {
@@ -314,6 +316,9 @@ const LONG_VALUES: Record<string, string> = {
   plain10k: 'x'.repeat(10_000),
   escaping: '<!channel>&<@U1>|'.repeat(700),
   emoji: '🔥'.repeat(3_000),
+  // Controls, bidi overrides and a lone surrogate: none may reach Slack.
+  hostile: 'a\u0000b\u0007c\u202ed\u2066e\u009bf\ud83d'.repeat(500),
+  cutEmoji: `${'🔥'.repeat(1_000)}\ud83d`,
   // The incident: an Alertmanager generatorURL of ~2.9k characters.
   url2900: `https://prometheus.example.internal/graph?g0.expr=${'rate%28x%5B5m%5D%29+'.repeat(143)}&g0.tab=1`,
   // Just under the per-URL bound: three of them do not fit one section together.
@@ -340,6 +345,14 @@ function setAt(value: Json, path: (string | number)[], replacement: string): Jso
   if (Array.isArray(value)) return value.map((v, i) => (i === head ? setAt(v, rest, replacement) : v));
   const record = value as { [key: string]: Json };
   return { ...record, [head]: setAt(record[head as string], rest, replacement) };
+}
+
+/** `value` with one more key (`key`) in each of its objects. */
+function withKey(value: Json, key: string): Json {
+  if (Array.isArray(value)) return value.map((v) => withKey(v, key));
+  if (value && typeof value === 'object')
+    return { ...Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withKey(v, key)])), [key]: 'x' };
+  return value;
 }
 
 /** How a fixture reaches the notifier. */
@@ -372,6 +385,8 @@ function variants(fixture: string): { label: string; content: string }[] {
         label: `${name} everywhere`,
         content: JSON.stringify(paths.reduce<Json>((acc, p) => setAt(acc, p, long), json)),
       });
+      // Keys become labels too (ops-event details, alert labels): one more key, this long, in every object.
+      out.push({ label: `${name} as an extra key in every object`, content: JSON.stringify(withKey(json, long)) });
     } else {
       // Text fixtures: replace the value after "=", ": " or " : " on each line (or the whole line), one at a time.
       const lines = original.split('\n');
@@ -395,42 +410,8 @@ const LINK = /<(https?:\/\/[^<>|\s]*)\|([^<>]*)>/g;
 
 /** Every way the payload could be refused by Slack or show a broken link; empty when none. */
 function violations(payload: SlackPayload, n: Notification): string[] {
-  const problems: string[] = [];
-  const blocks = payload.attachments[0].blocks;
-  if (blocks.length > 50) problems.push(`${blocks.length} blocks`);
-  const texts: string[] = [];
-  for (const block of blocks) {
-    if (block.type === 'header') {
-      if (block.text.text.length > 150) problems.push(`header ${block.text.text.length}`);
-      if (block.text.text.length === 0) problems.push('empty header');
-    }
-    if (block.type === 'section') {
-      if (block.text) {
-        texts.push(block.text.text);
-        if (block.text.text.length > 3000) problems.push(`section text ${block.text.text.length}`);
-      }
-      if (block.fields) {
-        if (block.fields.length > 10) problems.push(`${block.fields.length} fields`);
-        for (const f of block.fields) {
-          texts.push(f.text);
-          if (f.text.length > 2000) problems.push(`field text ${f.text.length}`);
-        }
-      }
-      if (!block.text && !block.fields?.length) problems.push('empty section');
-    }
-    if (block.type === 'context') {
-      if (block.elements.length > 10) problems.push(`${block.elements.length} context elements`);
-      for (const e of block.elements) {
-        texts.push(e.text);
-        if (e.text.length > 3000) problems.push(`context text ${e.text.length}`);
-      }
-    }
-  }
-  const blockChars = texts.join('').length;
-  if (blockChars >= 12_000) problems.push(`blocks text ${blockChars}`);
-  const bytes = Buffer.byteLength(JSON.stringify(payload));
-  if (bytes >= 20_000) problems.push(`payload ${bytes} bytes`);
-  if (payload.text.length === 0 || payload.text.length > 4_000) problems.push(`top-level text ${payload.text.length}`);
+  const problems = slackLimitViolations(payload);
+  const texts = payloadTexts(payload).blocks;
 
   // Links: each one whole and pointing at a URL of the notification, in full.
   const encoded = new Set(n.links.map((l) => l.url.replace(/[<>|\s]/g, (c) => encodeURIComponent(c))));
@@ -468,5 +449,64 @@ describe('every fixture, with long values injected anywhere, renders within Slac
     }
     expect(checked).toBeGreaterThan(2 * Object.keys(LONG_VALUES).length);
     expect(failures).toEqual([]);
+  });
+});
+
+const parse = (m: InboundMessage) => classifyCnpg(parseInbound(m), ROUTES_CONFIG.runbooks);
+
+describe('every text reaching Slack is bounded and sanitised (issue 9 items 5 and 10)', () => {
+  const opsEvent = (details: Record<string, unknown>) =>
+    parse(snsMessage(JSON.stringify({ ...fixtureJson('ops-event.json'), details })));
+
+  it('a 5,000-character ops-event detail key: its field label is cut, the field ≤ 2,000, all blocks < 12,000', () => {
+    const key = 'k'.repeat(5_000);
+    const payload = renderSlackMessage(opsEvent({ [key]: 'v', other: 1 }));
+    const fields = payload.attachments[0].blocks.flatMap((b) => (b.type === 'section' ? (b.fields ?? []) : []));
+    const label = fields.find((f) => f.text.startsWith('*kkk'));
+    expect(label?.text.length).toBeLessThanOrEqual(SLACK_LIMITS.fieldLabel + SLACK_LIMITS.field + 3);
+    expect(slackLimitViolations(payload)).toEqual([]);
+  });
+
+  it('eight 5,000-character keys with long values, and every long text at its budget: blocks text < 12,000', () => {
+    const details = Object.fromEntries(Array.from({ length: 12 }, (_, i) => [`${i}`.repeat(5_000), 'v'.repeat(5_000)]));
+    const n: Notification = {
+      ...opsEvent(details),
+      description: 'd'.repeat(10_000),
+      reason: 'r'.repeat(10_000),
+      body: 'b'.repeat(10_000),
+      items: Array.from({ length: 12 }, (_, i) => ({
+        title: `t${i}`.repeat(1_000),
+        state: 'ALARM' as const,
+        lines: [{ label: 'l'.repeat(1_000), value: 'x'.repeat(5_000) }],
+      })),
+      links: Array.from({ length: 5 }, (_, i) => ({ text: `L${i}`, url: `https://e.example/${`${i}`.repeat(900)}` })),
+      cnpg: { signal: 'failover', cluster: 'c'.repeat(5_000) },
+    };
+    const payload = renderSlackMessage(n, 'here');
+    expect(blocksTextLength(payload.attachments[0].blocks)).toBeLessThan(SLACK_LIMITS.blocksText);
+    expect(slackLimitViolations(payload)).toEqual([]);
+  });
+
+  it('NUL, BEL, C1 controls, bidi overrides and lone surrogates in an alarm never reach Slack', () => {
+    const alarm = fixtureJson('cloudwatch-metric-alarm.json');
+    const hostile = 'db\u0000\u0007\u202eevil\u2066\u009b🔥'.concat('\ud83d');
+    const payload = renderSlackMessage(
+      parse(
+        snsMessage(
+          JSON.stringify({
+            ...alarm,
+            AlarmName: hostile,
+            AlarmDescription: `desc ${hostile}`,
+            NewStateReason: `why ${hostile}`,
+            Trigger: { ...(alarm.Trigger as object), MetricName: hostile },
+          }),
+        ),
+      ),
+      'here',
+    );
+    expect(slackLimitViolations(payload)).toEqual([]);
+    const json = JSON.stringify(payload);
+    for (const c of ['\\u0000', '\\u0007', '\u202e', '\u2066', '\\u009b', '\\ud83d"']) expect(json).not.toContain(c);
+    expect(payload.attachments[0].blocks[0]).toMatchObject({ text: { text: expect.stringContaining('db') } });
   });
 });
