@@ -10,9 +10,9 @@ import { sdkPorts } from '../../lambdas/node-autoscaler/adapters/clients';
 import { nodeAutoscalerConfig } from '../../lambdas/node-autoscaler/config';
 import { runNodeAutoscaler } from '../../lambdas/node-autoscaler/job';
 import { FakeNodeAutoscalerAws, fakeAsg } from '../doubles/node-autoscaler';
+import { ROOT } from '../doubles/cli-process';
 import { type RunningWireServer, startWireServer } from '../doubles/node-autoscaler-wire';
 
-const ROOT = join(__dirname, '../..');
 const TAG = 'platform-ops:node-autoscaler:desired';
 const GROUPS = [
   { name: 'general', cluster: 'prod', nodeGroup: 'general', minSize: 2, maxSize: 10 },
@@ -41,6 +41,7 @@ beforeEach(async () => {
 });
 afterEach(() => server.close());
 
+/** Spawns the CLI asynchronously (test/doubles/cli-process.ts's runCli is synchronous and would block this process's stand-in). */
 function cli(...args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [join(ROOT, 'bin/platform-ops-cli.cjs'), 'node-autoscaler', ...args], {
