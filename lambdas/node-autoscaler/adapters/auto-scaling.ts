@@ -1,5 +1,6 @@
 /** AutoScalingPort over @aws-sdk/client-auto-scaling: paginated describes, busy answers mapped to holds. */
 import {
+  type Activity,
   type AutoScalingClient,
   CreateOrUpdateTagsCommand,
   DescribeScalingActivitiesCommand,
@@ -17,6 +18,27 @@ import { busyCode } from './errors';
 const NAMES_PER_CALL = 50;
 /** Activities read per group: enough to see one in flight and the last one that ended. */
 const ACTIVITIES_READ = 10;
+
+function toActivity(a: Activity, startTime: Date): ActivityState {
+  return {
+    statusCode: String(a.StatusCode ?? 'unknown'),
+    startTime,
+    ...(a.EndTime ? { endTime: a.EndTime } : {}),
+    ...(a.Description ? { description: a.Description } : {}),
+  };
+}
+
+/** Runs a change; an answer that another change is in flight comes back as a hold, anything else is thrown. */
+async function busyAsHold(change: () => Promise<unknown>): Promise<BusyAnswer | undefined> {
+  try {
+    await change();
+    return undefined;
+  } catch (err) {
+    const code = busyCode(err);
+    if (code) return { busy: true, code };
+    throw err;
+  }
+}
 
 export class AutoScalingAdapter implements AutoScalingPort {
   constructor(private readonly client: AutoScalingClient) {}
@@ -70,18 +92,7 @@ export class AutoScalingAdapter implements AutoScalingPort {
     const page = await this.client.send(
       new DescribeScalingActivitiesCommand({ AutoScalingGroupName: groupName, MaxRecords: ACTIVITIES_READ }),
     );
-    return (page.Activities ?? []).flatMap((a) =>
-      a.StartTime
-        ? [
-            {
-              statusCode: String(a.StatusCode ?? 'unknown'),
-              startTime: a.StartTime,
-              ...(a.EndTime ? { endTime: a.EndTime } : {}),
-              ...(a.Description ? { description: a.Description } : {}),
-            },
-          ]
-        : [],
-    );
+    return (page.Activities ?? []).flatMap((a) => (a.StartTime ? [toActivity(a, a.StartTime)] : []));
   }
 
   async describeActivitiesSince(groupName: string, since: Date): Promise<readonly ActivityState[]> {
@@ -95,50 +106,34 @@ export class AutoScalingAdapter implements AutoScalingPort {
       for (const a of page.Activities ?? []) {
         if (!a.StartTime) continue;
         if (a.StartTime < since) older = true;
-        else
-          out.push({
-            statusCode: String(a.StatusCode ?? 'unknown'),
-            startTime: a.StartTime,
-            ...(a.EndTime ? { endTime: a.EndTime } : {}),
-            ...(a.Description ? { description: a.Description } : {}),
-          });
+        else out.push(toActivity(a, a.StartTime));
       }
       if (older) break; // activities come newest first: the rest are older still
     }
     return out;
   }
 
-  async setDesiredCapacity(groupName: string, desired: number): Promise<BusyAnswer | undefined> {
-    try {
-      await this.client.send(
+  setDesiredCapacity(groupName: string, desired: number): Promise<BusyAnswer | undefined> {
+    return busyAsHold(() =>
+      this.client.send(
         new SetDesiredCapacityCommand({
           AutoScalingGroupName: groupName,
           DesiredCapacity: desired,
           HonorCooldown: false,
         }),
-      );
-      return undefined;
-    } catch (err) {
-      const code = busyCode(err);
-      if (code) return { busy: true, code };
-      throw err;
-    }
+      ),
+    );
   }
 
-  async terminateInstance(instanceId: string): Promise<BusyAnswer | undefined> {
-    try {
-      await this.client.send(
+  terminateInstance(instanceId: string): Promise<BusyAnswer | undefined> {
+    return busyAsHold(() =>
+      this.client.send(
         new TerminateInstanceInAutoScalingGroupCommand({
           InstanceId: instanceId,
           ShouldDecrementDesiredCapacity: true,
         }),
-      );
-      return undefined;
-    } catch (err) {
-      const code = busyCode(err);
-      if (code) return { busy: true, code };
-      throw err;
-    }
+      ),
+    );
   }
 
   async writeTag(groupName: string, key: string, value: string): Promise<void> {

@@ -330,23 +330,17 @@ function judgeSignals(
 
   if (cpuHigh || memHigh || pendingHigh) {
     let step = 1;
-    const midpoint = (o: number, i: number) => (o + i) / 2;
-    if (cpuHigh && n > 0) {
-      const p = outCpu[outCpu.length - 1] as number;
-      const target = midpoint(out.cpuPercent, inn.cpuPercent);
-      step = Math.max(step, Math.ceil((n * p) / target) - n);
+    // Proportional step towards the middle of the band: ceil(n · pressure / target) − n.
+    const excess = (label: string, window: Series, outPct: number, inPct: number) => {
+      const target = (outPct + inPct) / 2;
+      const nodes = Math.ceil((n * (window[window.length - 1] as number)) / target) - n;
+      step = Math.max(step, nodes);
       reasons.push(
-        `CPU pressure ${outCpu.map((v) => pct(v as number)).join(', ')} above ${out.cpuPercent}% for ${out.datapoints} min (to ${target}%: ${Math.ceil((n * p) / target) - n} node(s))`,
+        `${label} pressure ${window.map((v) => pct(v as number)).join(', ')} above ${outPct}% for ${out.datapoints} min (to ${target}%: ${nodes} node(s))`,
       );
-    }
-    if (memHigh && n > 0) {
-      const p = outMem[outMem.length - 1] as number;
-      const target = midpoint(out.memoryPercent, inn.memoryPercent);
-      step = Math.max(step, Math.ceil((n * p) / target) - n);
-      reasons.push(
-        `memory pressure ${outMem.map((v) => pct(v as number)).join(', ')} above ${out.memoryPercent}% for ${out.datapoints} min (to ${target}%: ${Math.ceil((n * p) / target) - n} node(s))`,
-      );
-    }
+    };
+    if (cpuHigh && n > 0) excess('CPU', outCpu, out.cpuPercent, inn.cpuPercent);
+    if (memHigh && n > 0) excess('memory', outMem, out.memoryPercent, inn.memoryPercent);
     if (pendingHigh) {
       const pendingNow = Math.max(...pendingRecent.filter(isKnown));
       const pods = inService.map((i) => latestPods(signals.nodes[i.instanceId]?.runningPods)).filter(isKnown);
