@@ -22,7 +22,7 @@ import { secretRotatorConfig, type KeyType } from '../lambdas/secret-rotator/con
 import { generateKey } from '../lambdas/secret-rotator/core/material';
 import { runSecretRotator } from '../lambdas/secret-rotator/job';
 import { makeCa } from '../test/doubles/test-ca';
-import { TEST_CREDENTIALS, VaultStandIn } from '../test/doubles/vault-stand-in';
+import { startMeshVault, TEST_CREDENTIALS, TEST_ROLE as ROLE } from '../test/doubles/vault-stand-in';
 
 const ROTATION_BUDGET_MS = 15_000;
 const EXPECTED_REQUESTS = 11;
@@ -34,7 +34,6 @@ const SAMPLES: Record<KeyType, number> = {
   'rsa-3072': 8,
   'rsa-4096': 8,
 };
-const ROLE = 'platform-ops-secret-rotator';
 
 const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b);
 const median = (xs: number[]) => {
@@ -48,19 +47,8 @@ async function main() {
   console.log(
     `Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? '?'}, load ${loadavg()[0].toFixed(2)}`,
   );
-  const vault = new VaultStandIn();
-  const ca = await makeCa('Bench Mesh CA');
-  vault.addLoginRole(
-    ROLE,
-    {
-      boundIamPrincipalArn: TEST_CREDENTIALS.arn,
-      policy: { 'secret/*': ['create', 'read', 'update'], 'pki_int/sign/mesh': ['update'] },
-    },
-    TEST_CREDENTIALS,
-  );
-  vault.addPkiMount('pki_int', ca);
-  vault.addPkiRole('pki_int', 'mesh', { allowedDomains: ['mesh.local'], allowSubdomains: true });
-  const address = await vault.start();
+  const vault = await startMeshVault({ ca: await makeCa('Bench Mesh CA') });
+  const address = vault.address;
 
   const rows: {
     key: KeyType;
