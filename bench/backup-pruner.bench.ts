@@ -8,8 +8,8 @@
  */
 import { spawnSync } from 'node:child_process';
 import { DeleteObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { runPruner } from '../lambdas/backup-pruner/run';
-import { S3ObjectStore } from '../lambdas/backup-pruner/s3-store';
+import { runPruner } from '../lambdas/backup-pruner/job';
+import { S3ObjectStore } from '../lambdas/backup-pruner/adapters/s3-store';
 
 const NOW = new Date('2025-06-30T12:00:00.000Z');
 const DAY = 86_400_000;

@@ -1,7 +1,11 @@
 import { type Command, Option } from 'commander';
-import { formatBytes, runPruner, type RunReport } from '../../lambdas/backup-pruner/run';
-import { S3ObjectStore, createS3Client } from '../../lambdas/backup-pruner/s3-store';
+import { createS3Client } from '../../lambdas/backup-pruner/adapters/s3-client';
+import { S3ObjectStore } from '../../lambdas/backup-pruner/adapters/s3-store';
 import { backupTarget } from '../../lambdas/backup-pruner/config';
+import { formatBytes } from '../../lambdas/backup-pruner/core/format';
+import { reportJson } from '../../lambdas/backup-pruner/event';
+import { runPruner } from '../../lambdas/backup-pruner/job';
+import type { RunReport } from '../../lambdas/backup-pruner/types';
 import { printJson, printTable, stdout, type Writer } from '../output';
 
 interface BackupPrunerOptions {
@@ -27,38 +31,6 @@ const integer = (name: string) => (value: string) => {
   if (!/^\d+$/.test(value)) throw new Error(`${name} must be a whole number (got ${JSON.stringify(value)})`);
   return Number(value);
 };
-
-/** The --json shape: one object for the one target (the issue's fields first, then the rest of the report). */
-export function cliJson(report: RunReport) {
-  const t = report.targets[0];
-  return {
-    dryRun: report.dryRun,
-    layout: t?.layout,
-    backups: (t?.backups ?? []).map((b) => ({
-      id: b.id,
-      action: b.action,
-      reason: b.reason,
-      status: b.status,
-      time: b.time,
-      objects: b.objects,
-      bytes: b.bytes,
-    })),
-    objectsToDelete: t?.objectsToDelete ?? 0,
-    bytesToFree: t?.bytesToFree ?? 0,
-    deleted: t?.deleted ?? 0,
-    errors: t?.errors ?? [],
-    bucket: t?.bucket,
-    prefix: t?.prefix,
-    refused: t?.refused,
-    capExceeded: report.capExceeded,
-    warnings: t?.warnings ?? [],
-    wal: t?.wal,
-    freshness: t?.freshness,
-    versionsDeleted: t?.versionsDeleted ?? 0,
-    resume: t?.resume,
-    requests: t?.requests,
-  };
-}
 
 /** `platform-ops backup-pruner ...`: the same planner and executor as the Lambda, with the operator's credentials. */
 export function registerBackupPrunerCommand(
@@ -165,7 +137,7 @@ export function registerBackupPrunerCommand(
           dryRun: !options.execute,
           maxDeletesPerRun: options.maxDeletes,
         });
-        if (options.json) printJson(cliJson(report), out);
+        if (options.json) printJson(reportJson(report), out);
         else printHuman(report, out);
         const t = report.targets[0];
         if (t.refused || t.errors.length > 0 || t.resume) process.exitCode = 1;

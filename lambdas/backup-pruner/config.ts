@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { RETENTION_PATTERN } from './retention';
+import { RETENTION_PATTERN } from './core/retention';
 import { awsRegion, functionOverrides, resourceName, scheduleExpression } from '../shared/config';
 
 /** CNPG retention syntax: a number and d (days), w (weeks) or m (months); the runtime parser's own pattern. */

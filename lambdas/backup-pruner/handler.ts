@@ -1,4 +1,5 @@
-import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
+import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SNSClient } from '@aws-sdk/client-sns';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Context } from 'aws-lambda';
@@ -6,13 +7,16 @@ import * as z from 'zod';
 import { type BackupTargetConfig, backupPrunerConfig } from './config';
 import { createAwsClient } from '../shared/aws-clients';
 import { envField, parseEnv } from '../shared/env';
-import { OpsEventPublisher, buildOpsEvent } from '../shared/ops-event';
+import { OpsEventPublisher } from '../shared/ops-event';
 import { logger, metrics } from '../shared/powertools';
 import { accountFromArn, currentRegion, makeDeadline } from '../shared/run-context';
 import { TARGET_DIMENSION } from '../shared/backup-freshness';
-import { freshnessMetrics } from './freshness';
-import { runPruner, summarizeRun, type RunReport } from './run';
-import { S3ObjectStore, createS3Client } from './s3-store';
+import { createS3Client } from './adapters/s3-client';
+import { S3ObjectStore } from './adapters/s3-store';
+import { freshnessMetrics } from './core/freshness';
+import { buildPrunerEvent } from './event';
+import { runPruner } from './job';
+import type { RunReport } from './types';
 
 /** Validated once at init with the same schema the stack used at synth time. */
 const env = parseEnv(
@@ -24,6 +28,15 @@ const env = parseEnv(
 const config = env.JOB_CONFIG;
 const publisher = new OpsEventPublisher(createAwsClient(SNSClient), env.OPS_TOPIC_ARN);
 const s3Clients = new Map<string, S3Client>();
+/**
+ * When this invocation must stop working (epoch ms), set at the start of each run: every S3 and Secrets Manager call
+ * is bounded by it, so a store that accepts and never answers cannot carry the run past its stop-before-timeout check.
+ */
+let stopAt = Number.POSITIVE_INFINITY;
+const runDeadline = () => stopAt;
+const secrets = new SecretsProvider({
+  awsSdkV3Client: createAwsClient(SecretsManagerClient, { deadline: runDeadline }),
+});
 const storeCredentials = z.object({ accessKeyId: z.string().min(1), secretAccessKey: z.string().min(1) });
 
 /** One S3 client per endpoint/region/credentials, reused across warm invocations. */
@@ -35,10 +48,13 @@ function s3ClientFor(target: BackupTargetConfig): S3Client {
     client = createS3Client({
       endpointUrl: target.endpointUrl,
       region: target.region,
+      deadline: runDeadline,
       // MinIO keys come from Secrets Manager at run time (cached by Powertools), never from the environment.
       credentials: secretName
         ? async () => {
-            const parsed = storeCredentials.safeParse(await getSecret(secretName, { transform: 'json', maxAge: 300 }));
+            const parsed = storeCredentials.safeParse(
+              await secrets.get(secretName, { transform: 'json', maxAge: 300 }),
+            );
             if (!parsed.success) throw new Error(`secret ${secretName} must hold {"accessKeyId", "secretAccessKey"}`);
             return parsed.data;
           }
@@ -57,6 +73,7 @@ export const handler = async (
   context: Context,
 ): Promise<Omit<RunReport, 'targets'> & { targets: string[] }> => {
   const now = new Date();
+  stopAt = Date.now() + context.getRemainingTimeInMillis() - RESERVE_MS;
   const report = await runPruner({
     targets: config.targets,
     storeFor: (target) => {
@@ -79,41 +96,11 @@ export const handler = async (
     single.publishStoredMetrics();
   }
 
-  const { kind, severity, summary } = summarizeRun(report);
-  const event = buildOpsEvent(
-    {
-      source: 'backup-pruner',
-      kind,
-      severity,
-      summary,
-      details: {
-        dryRun: report.dryRun,
-        objectsToDelete: report.objectsToDelete,
-        bytesToFree: report.bytesToFree,
-        deleted: report.deleted,
-        errors: report.errors,
-        capExceeded: report.capExceeded,
-        notStarted: report.notStarted,
-        targets: report.targets.map((t) => ({
-          target: t.target,
-          layout: t.layout,
-          location: `s3://${t.bucket}/${t.prefix}`,
-          refused: t.refused,
-          backupsToDelete: t.backups
-            .filter((b) => b.action === 'delete')
-            .map((b) => b.id)
-            .slice(0, 50),
-          objectsToDelete: t.objectsToDelete,
-          bytesToFree: t.bytesToFree,
-          deleted: t.deleted,
-          errors: t.errors.slice(0, 20),
-          warnings: t.warnings.slice(0, 20),
-          resume: t.resume,
-        })),
-      },
-    },
-    { account: accountFromArn(context.invokedFunctionArn), region: currentRegion(), now },
-  );
+  const event = buildPrunerEvent(report, {
+    account: accountFromArn(context.invokedFunctionArn),
+    region: currentRegion(),
+    now,
+  });
   try {
     await publisher.publish(event);
   } catch (err) {

@@ -26,7 +26,7 @@ export function objectScope(target: BackupTargetConfig): string {
 }
 
 /**
- * The only objects the pruner reads (S3ObjectStore.getText, called from pruner.ts): barman's backup.info and keep
+ * The only objects the pruner reads (S3ObjectStore.getText, called from the planning in job.ts): barman's backup.info and keep
  * annotations, Velero's velero-backup.json. The prefix layout reads nothing (it decides from the listing alone).
  */
 export function readPatterns(target: BackupTargetConfig): string[] {

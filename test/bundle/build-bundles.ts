@@ -20,7 +20,15 @@ export function handlerEntry(jobName: string): string {
   return join(ROOT, 'lambdas', jobName, 'handler.ts');
 }
 
-export async function buildJobBundle(jobName: string, outdir = mkdtempSync(join(tmpdir(), `bundle-${jobName}-`))) {
+/**
+ * `sdkExternal`: leave every `@aws-sdk/*` and `@smithy/*` module out, as if the function used the copy of the SDK that
+ * the Lambda runtime ships (the bench compares it with the house choice, the SDK bundled).
+ */
+export async function buildJobBundle(
+  jobName: string,
+  outdir = mkdtempSync(join(tmpdir(), `bundle-${jobName}-`)),
+  options: { sdkExternal?: boolean } = {},
+) {
   const outfile = join(outdir, 'index.mjs');
   const result = await build({
     entryPoints: [handlerEntry(jobName)],
@@ -33,7 +41,7 @@ export async function buildJobBundle(jobName: string, outdir = mkdtempSync(join(
     sourcesContent: OPS_BUNDLING.sourcesContent,
     target: OPS_BUNDLING.target,
     mainFields: [...OPS_BUNDLING.mainFields],
-    external: [...OPS_BUNDLING.externalModules],
+    external: [...OPS_BUNDLING.externalModules, ...(options.sdkExternal ? ['@aws-sdk/*', '@smithy/*'] : [])],
     banner: { js: OPS_BUNDLING.banner },
     metafile: true,
     logLevel: 'silent',

@@ -1,7 +1,8 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { S3ObjectStore, createS3Client } from '../../lambdas/backup-pruner/s3-store';
+import { createS3Client } from '../../lambdas/backup-pruner/adapters/s3-client';
+import { S3ObjectStore } from '../../lambdas/backup-pruner/adapters/s3-store';
 import { type RunningS3rver, startS3rver } from '../integration/backup-pruner-s3rver';
 import { NOW, backupInfoText, folder, seg } from '../lambdas/backup-pruner/fixtures';
 

@@ -1,7 +1,8 @@
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import type { PrunerTarget } from '../../lambdas/backup-pruner/pruner';
-import { runPruner } from '../../lambdas/backup-pruner/run';
-import { S3ObjectStore, createS3Client } from '../../lambdas/backup-pruner/s3-store';
+import type { PrunerTarget } from '../../lambdas/backup-pruner/job';
+import { runPruner } from '../../lambdas/backup-pruner/job';
+import { createS3Client } from '../../lambdas/backup-pruner/adapters/s3-client';
+import { S3ObjectStore } from '../../lambdas/backup-pruner/adapters/s3-store';
 import { DAY, NOW, backupId, backupInfoText, seg } from '../lambdas/backup-pruner/fixtures';
 import { type RunningS3rver, startS3rver } from './backup-pruner-s3rver';
 

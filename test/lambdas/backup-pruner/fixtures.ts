@@ -1,5 +1,5 @@
-import { parseBackupInfo } from '../../../lambdas/backup-pruner/backup-info';
-import type { BarmanBackupFolder } from '../../../lambdas/backup-pruner/barman-plan';
+import { parseBackupInfo } from '../../../lambdas/backup-pruner/core/backup-info';
+import type { BarmanBackupFolder } from '../../../lambdas/backup-pruner/core/barman-plan';
 
 export const NOW = new Date('2025-06-30T12:00:00.000Z');
 export const DAY = 86_400_000;

@@ -1,14 +1,13 @@
+import { createServer, type Server, type Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { DeleteObjectsCommand, GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import { FRESHNESS_METRICS } from '../../../lambdas/shared/backup-freshness';
-import { freshnessMetrics } from '../../../lambdas/backup-pruner/freshness';
 import type * as HandlerModuleNs from '../../../lambdas/backup-pruner/handler';
-import type { RunReport } from '../../../lambdas/backup-pruner/run';
 
 type HandlerModule = typeof HandlerModuleNs;
-import { DAY, NOW, backupInfoText, folder, seg } from './fixtures';
+import { NOW, backupInfoText, folder, seg } from './fixtures';
 
 const s3 = mockClient(S3Client);
 const sns = mockClient(SNSClient);
@@ -116,28 +115,63 @@ describe('backup-pruner handler', () => {
   });
 });
 
-describe('freshnessMetrics', () => {
-  const report = (freshness: object | undefined, layout = 'barman') =>
-    ({ targets: [{ target: 'db', layout, freshness }] }) as unknown as RunReport;
+describe('backup-pruner handler: the run deadline bounds every store call', () => {
+  let server: Server;
+  let endpoint: string;
+  const sockets = new Set<Socket>();
 
-  it('reports backup age, FAILED count since the newest DONE and WAL age per server', () => {
-    const data = freshnessMetrics(
-      report({
-        newestDoneEndTime: new Date(NOW.getTime() - DAY),
-        failedSinceNewestDone: 2,
-        newestWalAt: new Date(NOW.getTime() - 60_000),
-      }),
-      NOW,
-    );
-    expect(data).toEqual([
-      { target: 'db', name: FRESHNESS_METRICS.backupAge, unit: 'Seconds', value: 86_400 },
-      { target: 'db', name: FRESHNESS_METRICS.failedSinceDone, unit: 'Count', value: 2 },
-      { target: 'db', name: FRESHNESS_METRICS.walAge, unit: 'Seconds', value: 60 },
-    ]);
+  beforeAll(async () => {
+    // Accepts every connection and never answers: a hung MinIO.
+    server = createServer((socket) => {
+      sockets.add(socket);
+      socket.on('close', () => sockets.delete(socket));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   });
 
-  it('leaves out what is unknown so the missing-data alarms fire, and ignores other layouts', () => {
-    expect(freshnessMetrics(report({ failedSinceNewestDone: 3 }), NOW)).toEqual([]);
-    expect(freshnessMetrics(report({ newestDoneEndTime: NOW, failedSinceNewestDone: 0 }, 'velero'), NOW)).toEqual([]);
+  afterAll(async () => {
+    for (const s of sockets) s.destroy();
+    await new Promise((resolve) => server.close(resolve));
   });
+
+  it('a store that never answers fails the target within the run deadline; the event is still published', async () => {
+    jest.useRealTimers();
+    process.env.JOB_CONFIG = JSON.stringify({
+      ...jobConfig,
+      targets: [{ ...jobConfig.targets[0], endpointUrl: endpoint, region: 'us-east-1' }],
+    });
+    process.env.OPS_TOPIC_ARN = 'arn:aws:sns:eu-west-1:123456789012:ops-events';
+    let handler: HandlerModule['handler'] | undefined;
+    const published: string[] = [];
+    // A fresh module registry: the real S3 client (no mock) talks to the silent server; SNS is mocked inside it.
+    jest.isolateModules(() => {
+      const { mockClient: isolatedMock } = require('aws-sdk-client-mock') as { mockClient: typeof mockClient };
+      const snsModule = require('@aws-sdk/client-sns') as {
+        SNSClient: typeof SNSClient;
+        PublishCommand: typeof PublishCommand;
+      };
+      isolatedMock(snsModule.SNSClient)
+        .on(snsModule.PublishCommand)
+        .callsFake((input: { Message?: string }) => {
+          published.push(input.Message ?? '');
+          return { MessageId: '1' };
+        });
+      handler = (require('../../../lambdas/backup-pruner/handler') as HandlerModule).handler;
+    });
+    // 2 s of work before the handler's reserve for reporting (RESERVE_MS, 30 s) begins.
+    const endsAt = Date.now() + 32_000;
+    const started = Date.now();
+    const result = await (handler as HandlerModule['handler'])({}, {
+      invokedFunctionArn: 'arn:aws:lambda:eu-west-1:123456789012:function:bp',
+      getRemainingTimeInMillis: () => endsAt - Date.now(),
+    } as unknown as Context);
+    const took = Date.now() - started;
+    expect(took).toBeLessThan(8_000);
+    expect(result).toMatchObject({ deleted: 0, objectsToDelete: 0, targets: ['orders-db'] });
+    expect(published).toHaveLength(1);
+    const event = JSON.parse(published[0]);
+    expect(event).toMatchObject({ kind: 'prune-refused', details: { targets: [{ target: 'orders-db' }] } });
+    expect(event.details.targets[0].refused).toMatch(/ListObjectsV2Command timed out/);
+  }, 20_000);
 });
