@@ -38,15 +38,16 @@ export function buildRotatorEvents(result: RotatorRunResult, config: SecretRotat
         kind: 'rotated',
         severity: 'info',
         summary: `Rotated ${r.secret}: version ${r.version}, serial ${r.serial ?? '(key only)'}, valid until ${r.notAfter}`,
+        // Slack shows the first few fields: the ones on-call needs come first.
         details: {
           secret: r.secret,
-          vault: where,
           version: r.version,
           serial: r.serial,
           notAfter: r.notAfter,
-          fingerprintSha256: r.fingerprint,
+          vault: where,
           reason: r.reason,
-          notes: r.notes,
+          fingerprintSha256: r.fingerprint,
+          ...(r.notes.length ? { notes: r.notes } : {}),
         },
       });
     } else if (r.action === 'failed') {
@@ -55,15 +56,16 @@ export function buildRotatorEvents(result: RotatorRunResult, config: SecretRotat
         kind: 'rotation-failed',
         severity: 'critical',
         summary: cut(`Rotation of ${r.secret} failed: ${r.reason}`, 480),
+        // The reason is the summary; the fields say what is at stake (days left) and what was already done.
         details: {
           secret: r.secret,
+          daysLeft: r.daysLeft,
+          notAfter: r.notAfter,
+          currentVersion: r.version,
+          ...(r.written?.length ? { written: r.written } : {}),
           vault: where,
           reason: r.reason,
-          written: r.written ?? [],
-          currentVersion: r.version,
-          notAfter: r.notAfter,
-          daysLeft: r.daysLeft,
-          notes: r.notes,
+          ...(r.notes.length ? { notes: r.notes } : {}),
         },
       });
     }
@@ -94,10 +96,10 @@ export function buildRotatorEvents(result: RotatorRunResult, config: SecretRotat
           : `${x.kind === 'managed' ? 'Managed' : 'Watched'} certificate ${x.secret} expires in ${days} days (${x.notAfter})${x.kind === 'managed' ? ': the rotation is not happening' : ''}`,
       details: {
         secret: x.secret,
+        daysLeft: days,
+        notAfter: x.notAfter,
         kind: x.kind,
         vault: location(config, x.secret),
-        notAfter: x.notAfter,
-        daysLeft: days,
         thresholdDays: config.alarmDaysLeft,
         serial: x.serial,
         reason: x.reason,

@@ -55,16 +55,19 @@ export interface VaultPort {
   signIntermediate(mount: string, request: PkiSignRequest): Promise<PkiSigned>;
 }
 
+/** Where one entry's Vault is and how to log in to it (the `vault` block of a config entry). */
+export interface VaultConnectionSettings {
+  readonly address: string;
+  readonly role: string;
+  readonly kvMount: string;
+  readonly authMount: string;
+  readonly namespace?: string;
+  readonly iamServerId?: string;
+  readonly caCertPem?: string;
+}
+
 /** Opens Vault connections for a run and closes them (revoking tokens it obtained) at the end. */
 export interface VaultSessions {
-  forEntry(vault: {
-    readonly address: string;
-    readonly role: string;
-    readonly kvMount: string;
-    readonly authMount: string;
-    readonly namespace?: string;
-    readonly iamServerId?: string;
-    readonly caCertPem?: string;
-  }): VaultPort;
+  forEntry(vault: VaultConnectionSettings): VaultPort;
   close(): Promise<void>;
 }

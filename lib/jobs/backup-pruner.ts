@@ -2,7 +2,6 @@ import * as path from 'node:path';
 import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
-import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
@@ -16,6 +15,7 @@ import { registerBackupPrunerCommand } from '../../cli/commands/backup-pruner';
 import { functionSettings } from '../config/suite';
 import { acknowledgeWildcard, nagPseudo } from '../constructs/nag';
 import { ScheduledJob } from '../constructs/scheduled-job';
+import { grantVpcNetworkInterfaces, vpcPlacement } from '../constructs/vpc-placement';
 import { defineJob, type JobStackProps } from './types';
 
 export const BACKUP_PRUNER_JOB = 'backup-pruner';
@@ -48,7 +48,7 @@ export class BackupPrunerStack extends Stack {
     super(scope, id, props);
     const cfg = props.job;
 
-    const vpcProps = cfg.vpc ? this.vpcPlacement(cfg.vpc) : {};
+    const vpcProps = cfg.vpc ? vpcPlacement(this, cfg.vpc) : {};
     this.job = new ScheduledJob(this, 'BackupPruner', {
       jobName: BACKUP_PRUNER_JOB,
       entry: path.join(__dirname, '../../lambdas/backup-pruner/handler.ts'),
@@ -61,7 +61,7 @@ export class BackupPrunerStack extends Stack {
       ...vpcProps,
     });
     const fn = this.job.fn;
-    if (cfg.vpc) this.addVpcAccess(fn);
+    if (cfg.vpc) grantVpcNetworkInterfaces(fn);
 
     const acknowledged: { arn: string; reason: string }[] = [];
     cfg.targets.forEach((target) => {
@@ -125,46 +125,6 @@ export class BackupPrunerStack extends Stack {
           'Secrets Manager appends six random characters to a secret ARN; the grant names the one MinIO credentials secret.',
       });
     }
-  }
-
-  private vpcPlacement(vpcCfg: NonNullable<BackupPrunerConfig['vpc']>) {
-    // Attributes only: no lookups, so synth stays offline and deterministic.
-    const vpc = ec2.Vpc.fromVpcAttributes(this, 'Vpc', {
-      vpcId: vpcCfg.vpcId,
-      availabilityZones: vpcCfg.availabilityZones,
-      privateSubnetIds: vpcCfg.subnetIds,
-    });
-    const subnets = vpcCfg.subnetIds.map((id, i) => ec2.Subnet.fromSubnetId(this, `Subnet${i}`, id));
-    const securityGroups = vpcCfg.securityGroupIds.map((id, i) =>
-      ec2.SecurityGroup.fromSecurityGroupId(this, `SecurityGroup${i}`, id),
-    );
-    return { vpc, vpcSubnets: { subnets }, securityGroups };
-  }
-
-  /**
-   * ENI rights for VPC placement, as explicit statements: OpsFunction's own role carries no AWS-managed policy (the
-   * CDK would otherwise attach AWSLambdaVPCAccessExecutionRole, which cdk-nag IAM4 flags).
-   */
-  private addVpcAccess(fn: ScheduledJob['fn']): void {
-    fn.addToRolePolicy(
-      new iam.PolicyStatement({
-        sid: 'LambdaVpcNetworkInterfaces',
-        actions: [
-          'ec2:CreateNetworkInterface',
-          'ec2:DescribeNetworkInterfaces',
-          'ec2:DescribeSubnets',
-          'ec2:DeleteNetworkInterface',
-          'ec2:AssignPrivateIpAddresses',
-          'ec2:UnassignPrivateIpAddresses',
-        ],
-        resources: ['*'],
-      }),
-    );
-    Validations.of(fn.role).acknowledge({
-      id: 'AwsSolutions-IAM5[Resource::*]',
-      reason:
-        'Lambda VPC networking: ec2:Describe* has no resource-level permissions and Lambda creates the ENIs in the configured subnets itself (the same actions as AWSLambdaVPCAccessExecutionRole).',
-    });
   }
 
   private addFreshnessAlarms(

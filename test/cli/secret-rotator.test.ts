@@ -6,10 +6,9 @@ import { Command } from 'commander';
 import { registerSecretRotatorCommand, type SecretRotatorCliDeps } from '../../cli/commands/secret-rotator';
 import { exampleConfig } from '../lib/infra-helpers';
 import { makeCa, type TestCa } from '../doubles/test-ca';
-import { TEST_CREDENTIALS, VaultStandIn } from '../doubles/vault-stand-in';
+import { startMeshVault, TEST_CREDENTIALS, type VaultStandIn } from '../doubles/vault-stand-in';
 
 const ROOT = join(__dirname, '../..');
-const ROLE = 'platform-ops-secret-rotator';
 let vault: VaultStandIn;
 let ca: TestCa;
 let dir: string;
@@ -19,24 +18,9 @@ beforeAll(async () => {
   ca = await makeCa('Mesh CA');
 });
 beforeEach(async () => {
-  vault = new VaultStandIn();
-  vault.addLoginRole(
-    ROLE,
-    {
-      boundIamPrincipalArn: TEST_CREDENTIALS.arn,
-      policy: { 'secret/*': ['create', 'read', 'update'], 'pki_int/sign/mesh': ['update'] },
-    },
-    TEST_CREDENTIALS,
-  );
-  vault.addPkiMount('pki_int', ca);
-  vault.addPkiRole('pki_int', 'mesh', {
-    allowedDomains: ['mesh.local', 'svc.cluster.local'],
-    allowSubdomains: true,
-    allowedUriSans: ['spiffe://mesh.local/*'],
-  });
+  vault = await startMeshVault({ ca });
   const anchor = await makeCa('mesh trust anchor');
   vault.putSecret('secret', 'mesh/trust-anchor', { 'tls.crt': anchor.certPem, 'tls.key': anchor.key.privateKeyPem });
-  await vault.start();
   // The example config, whose Vault (https://vault.example.com:8200) VAULT_ADDR replaces with the stand-in.
   dir = mkdtempSync(join(tmpdir(), 'rot-cli-'));
   configPath = join(dir, 'config.json');

@@ -630,3 +630,41 @@ export const TEST_CREDENTIALS: StandInCredentials = {
   sessionToken: 'test-session-token',
   arn: 'arn:aws:iam::123456789012:role/platform-ops-secret-rotator-fn',
 };
+
+/** The rotator's Vault login role in the tests, bound to TEST_CREDENTIALS. */
+export const TEST_ROLE = 'platform-ops-secret-rotator';
+
+/**
+ * A started stand-in set up as the tests, the CLI tests and the benchmark use it: the rotator's login role (with
+ * `policy`, by default create/read/update on the `secret` mount and update on `pki_int/sign/mesh`) and a PKI mount
+ * `pki_int` signing with `ca`, whose role `mesh` allows subdomains of mesh.local and svc.cluster.local and SPIFFE URIs
+ * under spiffe://mesh.local/.
+ */
+export async function startMeshVault(opts: {
+  readonly ca: TestCa;
+  readonly chain?: string[];
+  readonly policy?: Record<string, Capability[]>;
+  readonly pkiRole?: StandInPkiRole;
+}): Promise<VaultStandIn> {
+  const vault = new VaultStandIn();
+  vault.addLoginRole(
+    TEST_ROLE,
+    {
+      boundIamPrincipalArn: TEST_CREDENTIALS.arn,
+      policy: opts.policy ?? { 'secret/*': ['create', 'read', 'update'], 'pki_int/sign/mesh': ['update'] },
+    },
+    TEST_CREDENTIALS,
+  );
+  vault.addPkiMount('pki_int', opts.ca, opts.chain);
+  vault.addPkiRole(
+    'pki_int',
+    'mesh',
+    opts.pkiRole ?? {
+      allowedDomains: ['mesh.local', 'svc.cluster.local'],
+      allowSubdomains: true,
+      allowedUriSans: ['spiffe://mesh.local/*'],
+    },
+  );
+  await vault.start();
+  return vault;
+}

@@ -18,6 +18,7 @@ import type {
   KvVersionInfo,
   PkiSignRequest,
   PkiSigned,
+  VaultConnectionSettings,
   VaultPort,
   VaultSessions,
 } from '../ports';
@@ -44,16 +45,6 @@ export class VaultError extends Error {
     super(redact(message, 600));
     this.name = 'VaultError';
   }
-}
-
-export interface VaultConnectionSettings {
-  readonly address: string;
-  readonly role: string;
-  readonly kvMount: string;
-  readonly authMount: string;
-  readonly namespace?: string;
-  readonly iamServerId?: string;
-  readonly caCertPem?: string;
 }
 
 export interface VaultClientOptions {

@@ -4,10 +4,9 @@ import { mockClient } from 'aws-sdk-client-mock';
 import type * as PowertoolsModule from '../../../lambdas/shared/powertools';
 import { secretRotatorConfig } from '../../../lambdas/secret-rotator/config';
 import { makeCa, type TestCa } from '../../doubles/test-ca';
-import { TEST_CREDENTIALS, VaultStandIn } from '../../doubles/vault-stand-in';
+import { startMeshVault, TEST_CREDENTIALS, TEST_ROLE as ROLE, type VaultStandIn } from '../../doubles/vault-stand-in';
 
 const snsMock = mockClient(SNSClient);
-const ROLE = 'platform-ops-secret-rotator';
 const TOPIC = 'arn:aws:sns:us-east-1:123456789012:ops-events';
 const context = {
   awsRequestId: 'req-1',
@@ -24,20 +23,9 @@ const saved = { ...process.env };
 
 beforeAll(async () => {
   ca = await makeCa('Mesh CA');
-  vault = new VaultStandIn();
-  vault.addLoginRole(
-    ROLE,
-    {
-      boundIamPrincipalArn: TEST_CREDENTIALS.arn,
-      policy: { 'secret/*': ['create', 'read', 'update'], 'pki_int/sign/mesh': ['update'] },
-    },
-    TEST_CREDENTIALS,
-  );
-  vault.addPkiMount('pki_int', ca);
-  vault.addPkiRole('pki_int', 'mesh', { allowedDomains: ['mesh.local'], allowSubdomains: true });
   const soon = await makeCa('anchor', { validMs: 5 * 86_400_000 });
+  vault = await startMeshVault({ ca });
   vault.putSecret('secret', 'mesh/anchor', { 'tls.crt': soon.certPem });
-  await vault.start();
   const vaultConn = { address: vault.address, role: ROLE };
   process.env.JOB_CONFIG = JSON.stringify(
     secretRotatorConfig.parse({

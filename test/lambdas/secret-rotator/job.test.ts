@@ -5,9 +5,8 @@ import { buildRotatorEvents } from '../../../lambdas/secret-rotator/event';
 import { runSecretRotator, type RotatorJobContext } from '../../../lambdas/secret-rotator/job';
 import type { VaultSessions } from '../../../lambdas/secret-rotator/ports';
 import { makeCa, makeLeaf, type TestCa } from '../../doubles/test-ca';
-import { TEST_CREDENTIALS, VaultStandIn } from '../../doubles/vault-stand-in';
+import { startMeshVault, TEST_CREDENTIALS, TEST_ROLE as ROLE, type VaultStandIn } from '../../doubles/vault-stand-in';
 
-const ROLE = 'platform-ops-secret-rotator';
 const HOUR = 3_600_000;
 let vault: VaultStandIn;
 let root: TestCa;
@@ -19,29 +18,18 @@ beforeAll(async () => {
 });
 
 beforeEach(async () => {
-  vault = new VaultStandIn();
-  vault.addLoginRole(
-    ROLE,
-    {
-      boundIamPrincipalArn: TEST_CREDENTIALS.arn,
-      policy: {
-        'secret/data/mtls/*': ['create', 'read', 'update'],
-        'secret/metadata/mtls/*': ['create', 'read', 'update'],
-        'secret/data/mesh/trust-anchor': ['read'],
-        'pki_int/sign/mesh': ['update'],
-        'pki_root/root/sign-intermediate': ['update'],
-      },
+  vault = await startMeshVault({
+    ca: intermediate,
+    chain: [intermediate.certPem, root.certPem],
+    policy: {
+      'secret/data/mtls/*': ['create', 'read', 'update'],
+      'secret/metadata/mtls/*': ['create', 'read', 'update'],
+      'secret/data/mesh/trust-anchor': ['read'],
+      'pki_int/sign/mesh': ['update'],
+      'pki_root/root/sign-intermediate': ['update'],
     },
-    TEST_CREDENTIALS,
-  );
-  vault.addPkiMount('pki_int', intermediate, [intermediate.certPem, root.certPem]);
-  vault.addPkiRole('pki_int', 'mesh', {
-    allowedDomains: ['mesh.local', 'svc.cluster.local'],
-    allowSubdomains: true,
-    allowedUriSans: ['spiffe://mesh.local/*'],
   });
   vault.addPkiMount('pki_root', root);
-  await vault.start();
 });
 afterEach(() => vault.stop());
 

@@ -8,9 +8,8 @@ import {
 import { buildCsr, generateKey, signCertificate } from '../../../../lambdas/secret-rotator/core/material';
 import { requestedNames } from '../../../../lambdas/secret-rotator/core/names';
 import { makeCa, type TestCa } from '../../../doubles/test-ca';
-import { TEST_CREDENTIALS, VaultStandIn } from '../../../doubles/vault-stand-in';
+import { startMeshVault, TEST_CREDENTIALS, TEST_ROLE as ROLE, VaultStandIn } from '../../../doubles/vault-stand-in';
 
-const ROLE = 'platform-ops-secret-rotator';
 const settings = { role: ROLE, kvMount: 'secret', authMount: 'aws' };
 let vault: VaultStandIn;
 let ca: TestCa;
@@ -27,18 +26,7 @@ beforeAll(async () => {
   ca = await makeCa('Mesh Intermediate CA');
 });
 beforeEach(async () => {
-  vault = new VaultStandIn();
-  vault.addLoginRole(
-    ROLE,
-    {
-      boundIamPrincipalArn: TEST_CREDENTIALS.arn,
-      policy: { 'secret/*': ['create', 'read', 'update'], 'pki_int/sign/mesh': ['update'] },
-    },
-    TEST_CREDENTIALS,
-  );
-  vault.addPkiMount('pki_int', ca);
-  vault.addPkiRole('pki_int', 'mesh', { allowedDomains: ['mesh.local'], allowSubdomains: true });
-  await vault.start();
+  vault = await startMeshVault({ ca });
 });
 afterEach(() => vault.stop());
 
