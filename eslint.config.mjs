@@ -19,6 +19,11 @@ const lambdaBoundary = [
   },
   { regex: '^aws-cdk-lib(/|$)', message: 'Lambda code never imports aws-cdk-lib (infrastructure lives in lib/).' },
 ];
+/** `import { z } from 'zod'` bundles all of zod, locales included (444 KiB); the namespace import keeps what is used. */
+const zodNamespace = {
+  selector: "ImportDeclaration[source.value='zod'] > ImportSpecifier[imported.name='z']",
+  message: "Use `import * as z from 'zod'`: the named import bundles all of zod (locales included).",
+};
 const otherJobs = (job) => ({
   regex: `^(\\.\\./)+(${jobs.filter((j) => j !== job).join('|')})(/|$)`,
   message: 'A job never imports another job: move what both need to lambdas/shared/.',
@@ -40,7 +45,9 @@ const boundaries = [
   },
   ...jobs.map((job) => ({
     files: [`lambdas/${job}/**/*.ts`],
-    rules: { 'no-restricted-imports': ['error', { patterns: [...lambdaBoundary, otherJobs(job)] }] },
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [...lambdaBoundary, otherJobs(job)] }],
+    },
   })),
 ];
 
@@ -56,6 +63,7 @@ export default tseslint.config(
       '@typescript-eslint/consistent-type-imports': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       'no-console': 'off',
+      'no-restricted-syntax': ['error', zodNamespace],
     },
   },
   ...boundaries,

@@ -22,6 +22,19 @@ function lint(filePath: string, source: string): { ruleId: string | null; messag
 const restricted = (filePath: string, source: string) =>
   lint(filePath, source).filter((m) => m.ruleId === 'no-restricted-imports');
 
+describe('zod is imported as a namespace (eslint.config.mjs)', () => {
+  it('refuses the named import that bundles all of zod', () => {
+    const found = lint('lambdas/shared/x.ts', "import { z } from 'zod';\nexport const s = z.string();\n").filter(
+      (m) => m.ruleId === 'no-restricted-syntax',
+    );
+    expect(found.map((m) => m.message)).toEqual([expect.stringMatching(/import \* as z from 'zod'/)]);
+  });
+
+  it('accepts the namespace import', () => {
+    expect(lint('lambdas/shared/x.ts', "import * as z from 'zod';\nexport const s = z.string();\n")).toEqual([]);
+  });
+});
+
 describe('dependency boundaries (eslint.config.mjs)', () => {
   it.each([
     ['lambdas/backup-pruner/job.ts', "export { loadConfig } from '../../lib/config';", /never imports lib\//],

@@ -1,12 +1,17 @@
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
-import { extractInbound } from '../../lambdas/alert-notifier/inbound';
-import { asRecord, tryParseJson } from '../../lambdas/alert-notifier/json';
-import { prepareMessage, type NotifierDeps } from '../../lambdas/alert-notifier/notifier';
-import type { InboundMessage } from '../../lambdas/alert-notifier/parse';
-import { SlackWebhookSender, TransientDeliveryError } from '../../lambdas/alert-notifier/slack-webhook';
-import { WebhookDirectory, secretsManagerLoader, webhookUrlProblem } from '../../lambdas/alert-notifier/webhook-secret';
+import { SlackWebhookSender } from '../../lambdas/alert-notifier/adapters/slack-webhook';
+import {
+  WebhookDirectory,
+  secretsManagerLoader,
+  webhookUrlProblem,
+} from '../../lambdas/alert-notifier/adapters/webhook-secret';
+import { extractInbound } from '../../lambdas/alert-notifier/core/inbound';
+import { asRecord, tryParseJson } from '../../lambdas/alert-notifier/core/json';
+import { prepareMessage, type PrepareConfig } from '../../lambdas/alert-notifier/core/prepare';
+import { TransientDeliveryError } from '../../lambdas/alert-notifier/ports';
+import type { InboundMessage } from '../../lambdas/alert-notifier/types';
 import { createAwsClient } from '../../lambdas/shared/aws-clients';
 import { ConfigError, DEFAULT_CONFIG_PATH, loadConfig } from '../../lib/config';
 import { printJson, printTable, stdout, type Writer } from '../output';
@@ -36,7 +41,7 @@ export interface AlertNotifierCommandDeps {
 }
 
 /** Routing used when the config has no alertNotifier section (with --webhook-url, or --preview). */
-const STANDALONE: NotifierDeps['config'] = {
+const STANDALONE: PrepareConfig = {
   routes: [{ name: 'default', match: {}, mention: 'none' }],
   defaultRoute: 'default',
   runbooks: {},
@@ -76,7 +81,7 @@ export async function runAlertNotifierCommand(
 ): Promise<number> {
   const config = loadConfig(options.config);
   const job = config.jobs.alertNotifier;
-  const routing: NotifierDeps['config'] = job ?? STANDALONE;
+  const routing: PrepareConfig = job ?? STANDALONE;
   if (options.webhookUrl !== undefined) {
     const problem = webhookUrlProblem(options.webhookUrl);
     if (problem) throw new Error(`--webhook-url ${problem}`);

@@ -7,11 +7,14 @@ import {
   ebsAuditConfig,
   type EbsAuditPriceSourceSetting,
 } from '../../lambdas/ebs-audit/config';
-import { runAudit, type AuditRunOutput } from '../../lambdas/ebs-audit/audit-run';
-import { sdkClientFactory, type AuditClientFactory } from '../../lambdas/ebs-audit/aws-ports';
-import { priceResolverFor } from '../../lambdas/ebs-audit/price-list';
-import { buildJsonReport, summarizeAudit, usd, volumesToCsv } from '../../lambdas/ebs-audit/report';
-import { compareByCost } from '../../lambdas/ebs-audit/volumes';
+import { sdkClientFactory } from '../../lambdas/ebs-audit/adapters/clients';
+import { priceResolverFor } from '../../lambdas/ebs-audit/adapters/price-resolver';
+import { buildJsonReport, usd, volumesToCsv } from '../../lambdas/ebs-audit/core/report';
+import { summarizeAudit } from '../../lambdas/ebs-audit/core/summary';
+import { compareByCost } from '../../lambdas/ebs-audit/core/volumes';
+import { runAudit } from '../../lambdas/ebs-audit/job';
+import type { AuditClientFactory } from '../../lambdas/ebs-audit/ports';
+import type { AuditRunOutput } from '../../lambdas/ebs-audit/types';
 import { createAwsClient } from '../../lambdas/shared/aws-clients';
 import { type Cell, formatTable, type Writer, stdout } from '../output';
 

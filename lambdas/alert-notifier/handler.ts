@@ -6,10 +6,10 @@ import { alertNotifierConfig } from './config';
 import { createAwsClient } from '../shared/aws-clients';
 import { envField, parseEnv } from '../shared/env';
 import { logger, metrics } from '../shared/powertools';
-import { AlertNotifier, type NotifierMetric } from './notifier';
-import { RecentKeys } from './recent-keys';
-import { SlackWebhookSender } from './slack-webhook';
-import { WebhookDirectory, secretsManagerLoader } from './webhook-secret';
+import { AlertNotifier, type NotifierMetric } from './job';
+import { RecentKeys } from './core/recent-keys';
+import { SlackWebhookSender } from './adapters/slack-webhook';
+import { WebhookDirectory, secretsManagerLoader } from './adapters/webhook-secret';
 
 // Module scope: validated once per container, so a misconfigured function fails at init naming the variable.
 const env = parseEnv(z.object({ JOB_CONFIG: envField.json(alertNotifierConfig) }));

@@ -13,7 +13,8 @@ import { envField, parseEnv } from '../shared/env';
 import { buildOpsEvent, OpsEventPublisher } from '../shared/ops-event';
 import { logger, metrics } from '../shared/powertools';
 import { accountFromArn, currentRegion } from '../shared/run-context';
-import { sdkClientFactory } from './aws-ports';
+import { sdkClientFactory } from './adapters/clients';
+import { auditLogSummary } from './event';
 import { runEbsAuditJob } from './job';
 
 const env = parseEnv(
@@ -24,16 +25,29 @@ const env = parseEnv(
   }),
 );
 
-const region = currentRegion();
-const s3 = createAwsClient(S3Client, { region });
-const publisher = new OpsEventPublisher(createAwsClient(SNSClient, { region }), env.OPS_TOPIC_ARN);
-const factory = sdkClientFactory(region);
-
 /** Time kept back to write the report and publish the event after the scan/actions stop. */
 const REPORT_RESERVE_MS = 60_000;
+/** The last calls (report, event) end this long before Lambda's own timeout, so their errors are still logged. */
+const FINAL_MARGIN_MS = 5_000;
+
+/** Deadlines of the current invocation (epoch ms), read by every client at each call. */
+let scanDeadline = Number.POSITIVE_INFINITY;
+let runDeadline = Number.POSITIVE_INFINITY;
+
+const region = currentRegion();
+const s3 = createAwsClient(S3Client, { region, deadline: () => runDeadline });
+const publisher = new OpsEventPublisher(
+  createAwsClient(SNSClient, { region, deadline: () => runDeadline }),
+  env.OPS_TOPIC_ARN,
+);
+// Scan and actions stop REPORT_RESERVE_MS before the timeout: no AWS call of theirs may run past that.
+const factory = sdkClientFactory(region, { deadline: () => scanDeadline });
 
 export async function handler(_event: unknown, context: Context) {
   const now = new Date();
+  const end = now.getTime() + context.getRemainingTimeInMillis();
+  scanDeadline = end - REPORT_RESERVE_MS;
+  runDeadline = end - FINAL_MARGIN_MS;
   const config = env.JOB_CONFIG;
   const homeAccount = accountFromArn(context.invokedFunctionArn);
   logger.appendKeys({ runId: context.awsRequestId });
@@ -53,16 +67,22 @@ export async function handler(_event: unknown, context: Context) {
       homeAccount,
       homeRegion: region,
       reportBucket: env.REPORT_BUCKET,
-      remainingMs: () => context.getRemainingTimeInMillis() - REPORT_RESERVE_MS,
+      remainingMs: () => scanDeadline - Date.now(),
+      // Logged before the report is written: a failed write must not lose what the audit found or did.
+      onAudited: (audit, summary) => {
+        logger.info('ebs-audit audited', auditLogSummary(summary));
+        for (const gap of audit.notAudited) logger.warn('not audited', { ...gap });
+        for (const w of audit.warnings) logger.warn('audit warning', { ...w });
+      },
+      onActed: (plan, results) => {
+        for (const r of results) if (r.outcome === 'failed') logger.warn('action failed', { ...r });
+        for (const skipped of plan.skipped)
+          if (skipped.action === 'delete') logger.warn('delete skipped', { ...skipped });
+      },
     },
   );
   const { summary } = outcome;
-  for (const gap of outcome.audit.notAudited) logger.warn('not audited', { ...gap });
-  for (const w of outcome.audit.warnings) logger.warn('audit warning', { ...w });
   const failedActions = (outcome.actionResults ?? []).filter((r) => r.outcome === 'failed');
-  for (const r of failedActions) logger.warn('action failed', { ...r });
-  for (const skipped of outcome.plan?.skipped ?? [])
-    if (skipped.action === 'delete') logger.warn('delete skipped', { ...skipped });
 
   // Metrics and logs go out before the event, so a failed publish still leaves them.
   metrics.addMetric('UnattachedVolumes', MetricUnit.Count, summary.volumeCount);

@@ -1,31 +1,80 @@
 /**
- * The whole job for one run, shared by the Lambda handler and tests: audit → plan → write the report → act (when
- * enabled; dry-run unless configured otherwise) → one ops event. The handler only supplies clients, time and context.
+ * The ebs-audit run, shared by the Lambda handler and the CLI: audit (enter each account once, scan each
+ * account×region under a bounded concurrency, record every scope that could not be audited instead of stopping) →
+ * plan → write the report → act (when enabled; dry-run unless configured otherwise) → one ops event. Callers supply
+ * clients, time and context; decisions live in core/, outside calls in adapters/.
  */
+import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { EBS_AUDIT_MARK_TAG_KEY, type EbsAuditConfig } from './config';
+import type { AwsCredentialIdentity } from '@smithy/types';
+import { createLimiter } from '../shared/concurrency';
+import { awsErrorCode, awsErrorMessage } from '../shared/aws-errors';
 import type { OpsEventInput } from '../shared/ops-event';
-import { applyDailyDeleteCap, planActions, type ActionPlan } from './actions';
-import { countOutcomes, executePlan, type ActionResult } from './actions-run';
-import { CredentialCache, runAudit, type AuditRunOutput } from './audit-run';
-import type { AuditClientFactory } from './aws-ports';
-import { priceResolverFor } from './price-list';
+import { lastIdleDatapoints } from './adapters/cloudwatch';
 import {
-  buildAuditOpsEvent,
+  createAuditSnapshot,
+  deleteVolume,
+  describeVolume,
+  findAuditSnapshot,
+  listEnabledRegions,
+  listMarkedVolumes,
+  listUnattachedVolumes,
+  tagVolume,
+  untagVolume,
+  waitForSnapshot,
+} from './adapters/ec2';
+import { explainAuditFailure } from './adapters/errors';
+import { listActiveAccounts } from './adapters/organizations';
+import { builtInPriceResolver, priceResolverFor } from './adapters/price-resolver';
+import { listReportKeys, putReportObject } from './adapters/report-store';
+import { assumeMemberRole, auditSessionName } from './adapters/sts';
+import {
+  EBS_AUDIT_MARK_TAG_KEY,
+  EBS_AUDIT_SNAPSHOT_MARK_TAG_KEY,
+  EBS_AUDIT_SNAPSHOT_SOURCE_TAG_KEY,
+  type EbsAuditConfig,
+} from './config';
+import {
+  actionTarget,
+  applyDailyDeleteCap,
+  ATTACHED_AFTER_MARKING,
+  describeAction,
+  formatMark,
+  planActions,
+  REATTACHED_NOW,
+  recheckBeforeDelete,
+  type FreshDetachEstimate,
+} from './core/actions';
+import type { PriceTable } from './core/pricing';
+import {
   buildJsonReport,
   countRecordedDeletes,
   coverageGapsToCsv,
   deleteIntentKey,
   reportDayPrefix,
   reportKeys,
-  summarizeAudit,
   volumesToCsv,
-  type ActionsEventDetail,
-  type AuditSummary,
-} from './report';
-import { awsErrorCode, awsErrorMessage } from '../shared/aws-errors';
-import { listReportKeys, putReportObject } from './report-store';
-import type { ClassificationRules } from './volumes';
+} from './core/report';
+import { summarizeAudit } from './core/summary';
+import { classifyVolume, estimateDetachedSince } from './core/volumes';
+import { actionsEventDetail, buildAuditOpsEvent } from './event';
+import type { AuditClientFactory, RegionPriceResolver } from './ports';
+import type {
+  ActionPlan,
+  ActionResult,
+  AuditedVolume,
+  AuditRunOutput,
+  AuditStage,
+  AuditSummary,
+  ClassificationRules,
+  CoverageGap,
+  MarkedVolumeElsewhere,
+  PlannedAction,
+} from './types';
+
+// ---------------------------------------------------------------------------------------------------------------
+// The run
 
 export interface JobContext {
   readonly runId: string;
@@ -36,6 +85,25 @@ export interface JobContext {
   readonly reportBucket: string;
   /** Milliseconds left before the function must wrap up (reporting reserve already subtracted). */
   readonly remainingMs: () => number;
+  /**
+   * Called once the audit is done, before anything is written: the caller logs the summary, the not-audited scopes
+   * and the warnings here, so a failing report write cannot lose them.
+   */
+  readonly onAudited?: (audit: AuditRunOutput, summary: AuditSummary) => void;
+  /** Called once the actions are done, before their report is written (same reason). */
+  readonly onActed?: (plan: ActionPlan, results: readonly ActionResult[]) => void;
+}
+
+/** A report object could not be written: names the stage and the S3 key, and keeps the cause. */
+export class ReportWriteError extends Error {
+  override readonly name = 'ReportWriteError';
+  constructor(
+    readonly stage: 'write-report' | 'write-actions-report',
+    readonly location: string,
+    override readonly cause: unknown,
+  ) {
+    super(`${stage}: writing ${location} failed: ${awsErrorCode(cause)}: ${awsErrorMessage(cause)}`);
+  }
 }
 
 export interface JobOutcome {
@@ -80,6 +148,7 @@ export async function runEbsAuditJob(
     credentials,
   ).finally(pricing.close);
   const summary = summarizeAudit(audit);
+  ctx.onAudited?.(audit, summary);
   let plan = config.actions.mark
     ? planActions({
         volumes: audit.volumes,
@@ -107,20 +176,30 @@ export async function runEbsAuditJob(
 
   // The report (with the plan) is written before anything is changed.
   const keys = reportKeys(config.report.prefix, ctx.now);
-  await putReportObject(deps.s3, ctx.reportBucket, keys.csv, volumesToCsv(audit.volumes), 'text/csv; charset=utf-8');
-  await putReportObject(
-    deps.s3,
-    ctx.reportBucket,
+  const write = async (
+    stage: ReportWriteError['stage'],
+    key: string,
+    body: () => string,
+    contentType: 'text/csv; charset=utf-8' | 'application/json',
+  ) => {
+    try {
+      await putReportObject(deps.s3, ctx.reportBucket, key, body(), contentType);
+    } catch (err) {
+      throw new ReportWriteError(stage, `s3://${ctx.reportBucket}/${key}`, err);
+    }
+  };
+  await write('write-report', keys.csv, () => volumesToCsv(audit.volumes), 'text/csv; charset=utf-8');
+  await write(
+    'write-report',
     keys.json,
-    buildJsonReport(audit, plan ? { actionPlan: plan } : {}),
+    () => buildJsonReport(audit, plan ? { actionPlan: plan } : {}),
     'application/json',
   );
   if (audit.notAudited.length > 0)
-    await putReportObject(
-      deps.s3,
-      ctx.reportBucket,
+    await write(
+      'write-report',
       keys.notAuditedCsv,
-      coverageGapsToCsv(audit.notAudited),
+      () => coverageGapsToCsv(audit.notAudited),
       'text/csv; charset=utf-8',
     );
 
@@ -153,39 +232,439 @@ export async function runEbsAuditJob(
       clock: ctx.clock,
       secondsLeft: () => Math.floor(ctx.remainingMs() / 1000),
     });
-    await putReportObject(
-      deps.s3,
-      ctx.reportBucket,
+    ctx.onActed?.(plan, actionResults);
+    const done = actionResults;
+    await write(
+      'write-actions-report',
       keys.actionsJson,
-      JSON.stringify({ runId: ctx.runId, dryRun: plan.dryRun, plan, results: actionResults }, null, 2),
+      () => JSON.stringify({ runId: ctx.runId, dryRun: plan?.dryRun, plan, results: done }, null, 2),
       'application/json',
     );
   }
 
-  const actionsDetail: ActionsEventDetail | undefined =
-    plan && actionResults
-      ? {
-          dryRun: plan.dryRun,
-          planned: { mark: plan.mark.length, unmark: plan.unmark.length, delete: plan.delete.length },
-          skipped: plan.skipped.length,
-          pendingMarks: plan.pendingCount,
-          outcomes: countOutcomes(actionResults),
-          failed: actionResults
-            .filter((r) => r.outcome === 'failed')
-            .map((r) => ({
-              action: r.action,
-              account: r.account,
-              region: r.region,
-              volumeId: r.volumeId,
-              detail: r.detail,
-            })),
-          report: keys.actionsJson,
-        }
-      : undefined;
+  const actionsDetail = plan && actionResults ? actionsEventDetail(plan, actionResults, keys.actionsJson) : undefined;
   const event = buildAuditOpsEvent(
     summary,
     { bucket: ctx.reportBucket, csvKey: keys.csv, jsonKey: keys.json },
     actionsDetail,
   );
   return { audit, summary, plan, actionResults, keys, event };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The audit
+
+export interface AuditRunOptions {
+  readonly runId: string;
+  readonly now: Date;
+  /** The account whose credentials the caller already holds (audited without AssumeRole). */
+  readonly homeAccount: string;
+  /** Region of the caller: STS (regional endpoint), DescribeRegions and Organizations are called here. */
+  readonly homeRegion: string;
+  readonly accounts: 'organization' | readonly string[];
+  readonly regions: 'enabled' | readonly string[];
+  readonly memberRoleName: string;
+  readonly externalId?: string;
+  readonly rules: ClassificationRules;
+  readonly concurrency: number;
+  /** Also list volumes carrying the mark tag in any state, for the unmark step. */
+  readonly scanMarked: boolean;
+  /** True once the run must stop starting new work (Lambda time budget). */
+  readonly shouldStop?: () => boolean;
+  /** Prices per region (once per region per run); defaults to the built-in table (`prices`). */
+  readonly pricing?: RegionPriceResolver;
+  /** The built-in table used when no `pricing` resolver is given. */
+  readonly prices?: PriceTable;
+  /** Wall clock for finishedAt (defaults to the system clock). */
+  readonly clock?: () => Date;
+}
+
+/** Credentials per account from this run, reused by the action executor; never logged or reported. */
+export class CredentialCache {
+  private readonly map = new Map<string, AwsCredentialIdentity | undefined>();
+  set(account: string, credentials: AwsCredentialIdentity | undefined): void {
+    this.map.set(account, credentials);
+  }
+  has(account: string): boolean {
+    return this.map.has(account);
+  }
+  get(account: string): AwsCredentialIdentity | undefined {
+    return this.map.get(account);
+  }
+}
+
+function destroy(client: { destroy?: () => void }): void {
+  client.destroy?.();
+}
+
+export async function runAudit(
+  factory: AuditClientFactory,
+  options: AuditRunOptions,
+  credentials: CredentialCache = new CredentialCache(),
+): Promise<AuditRunOutput> {
+  const startedAt = options.now.toISOString();
+  const notAudited: CoverageGap[] = [];
+  const warnings: CoverageGap[] = [];
+  const volumes: AuditedVolume[] = [];
+  const markedElsewhere: MarkedVolumeElsewhere[] = [];
+  const auditedScopes: { account: string; region: string }[] = [];
+  const pricing = options.pricing ?? builtInPriceResolver(options.prices);
+  const gap = (account: string, region: string, stage: AuditStage, err: unknown): CoverageGap => ({
+    account,
+    region,
+    stage,
+    ...explainAuditFailure(stage, err),
+  });
+  const done = (accounts: string[]): AuditRunOutput => ({
+    runId: options.runId,
+    startedAt,
+    finishedAt: (options.clock ?? (() => new Date()))().toISOString(),
+    auditedScopes: auditedScopes.sort((a, b) => a.account.localeCompare(b.account) || a.region.localeCompare(b.region)),
+    volumes,
+    notAudited: notAudited.sort((a, b) => a.account.localeCompare(b.account) || a.region.localeCompare(b.region)),
+    warnings,
+    markedElsewhere,
+    accounts,
+    pricing: pricing.resolved(),
+  });
+
+  // Accounts
+  let accounts: string[];
+  if (options.accounts === 'organization') {
+    const org = factory.organizations();
+    try {
+      accounts = (await listActiveAccounts(org)).map((a) => a.id);
+    } catch (err) {
+      // Without the account list nothing can be audited; say so rather than audit a partial guess.
+      notAudited.push(gap('*', '*', 'list-accounts', err));
+      return done([]);
+    } finally {
+      destroy(org);
+    }
+  } else {
+    accounts = [...new Set(options.accounts)];
+  }
+
+  const limit = createLimiter(options.concurrency);
+  const sessionName = auditSessionName(options.runId);
+  const sts = factory.sts(options.homeRegion);
+  const stopped = (account: string, region: string) => {
+    notAudited.push({
+      account,
+      region,
+      stage: 'time-budget',
+      errorCode: 'TimeBudgetExhausted',
+      reason: 'time-budget: the run stopped before reaching it; it will be audited on the next run',
+    });
+  };
+
+  const scanRegion = async (account: string, region: string, creds: AwsCredentialIdentity | undefined) => {
+    if (options.shouldStop?.()) return stopped(account, region);
+    const ec2 = factory.ec2(region, creds);
+    try {
+      let found;
+      let marked: Awaited<ReturnType<typeof listMarkedVolumes>> = [];
+      try {
+        found = await listUnattachedVolumes(ec2);
+        if (options.scanMarked) marked = await listMarkedVolumes(ec2, options.rules.markTagKey);
+      } catch (err) {
+        notAudited.push(gap(account, region, 'describe-volumes', err));
+        return;
+      }
+      let last = new Map<string, Date>();
+      if (found.length > 0) {
+        const cw = factory.cloudwatch(region, creds);
+        try {
+          last = await lastIdleDatapoints(
+            cw,
+            found.map((v) => v.volumeId),
+            options.now,
+          );
+        } catch (err) {
+          warnings.push(gap(account, region, 'metrics', err)); // volumes still reported; detach estimate unknown
+        } finally {
+          destroy(cw);
+        }
+      }
+      // One price lookup per region per run, shared by every account (the resolver never throws).
+      const prices = found.length > 0 ? await pricing.pricesFor(region) : undefined;
+      for (const v of found) {
+        volumes.push(classifyVolume(v, { account, region }, last.get(v.volumeId), options.rules, options.now, prices));
+      }
+      for (const m of marked) {
+        if (m.state === 'available') continue; // already in the scan above
+        markedElsewhere.push({
+          account,
+          region,
+          volumeId: m.volumeId,
+          state: m.state ?? 'unknown',
+          markedDeleteAfter: m.tags[options.rules.markTagKey] ?? '',
+        });
+      }
+      auditedScopes.push({ account, region });
+    } finally {
+      destroy(ec2);
+    }
+  };
+
+  const auditAccount = async (account: string) => {
+    // Enter the account and find its regions: one slot of the limiter.
+    const prepared = await limit(async () => {
+      if (options.shouldStop?.()) {
+        stopped(account, '*');
+        return undefined;
+      }
+      let creds: AwsCredentialIdentity | undefined;
+      if (account !== options.homeAccount) {
+        try {
+          creds = await assumeMemberRole(sts, {
+            account,
+            roleName: options.memberRoleName,
+            externalId: options.externalId,
+            sessionName,
+          });
+        } catch (err) {
+          notAudited.push(gap(account, '*', 'assume-role', err));
+          return undefined;
+        }
+      }
+      credentials.set(account, creds);
+      if (options.regions !== 'enabled') return { creds, regions: [...new Set(options.regions)] };
+      const ec2 = factory.ec2(options.homeRegion, creds);
+      try {
+        return { creds, regions: await listEnabledRegions(ec2) };
+      } catch (err) {
+        notAudited.push(gap(account, '*', 'describe-regions', err));
+        return undefined;
+      } finally {
+        destroy(ec2);
+      }
+    });
+    if (!prepared) return;
+    await Promise.all(prepared.regions.map((region) => limit(() => scanRegion(account, region, prepared.creds))));
+  };
+
+  try {
+    await Promise.all(accounts.map(auditAccount));
+  } finally {
+    destroy(sts);
+  }
+  return done(accounts);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The actions
+
+export interface ExecuteOptions {
+  readonly markTagKey: string;
+  readonly excludeTag: { readonly key: string; readonly value: string };
+  /** The configured grace period: a mark is only valid with at least this many days, and re-marks get it afresh. */
+  readonly graceDays: number;
+  readonly runId: string;
+  readonly clock: () => Date;
+  /** Seconds left for waiting on snapshots (the Lambda time budget). */
+  readonly secondsLeft: () => number;
+  readonly snapshotDelays?: { readonly minDelay?: number; readonly maxDelay?: number };
+}
+
+export async function executePlan(
+  plan: ActionPlan,
+  factory: AuditClientFactory,
+  credentials: CredentialCache,
+  options: ExecuteOptions,
+): Promise<ActionResult[]> {
+  const all = [...plan.unmark, ...plan.mark, ...plan.delete];
+  if (plan.dryRun) {
+    return all.map((a) => ({ ...actionTarget(a), outcome: 'planned', detail: `DRY RUN: would ${describeAction(a)}` }));
+  }
+  const results: ActionResult[] = [];
+  const clients = new Map<string, EC2Client>();
+  const ec2For = (a: PlannedAction): EC2Client | undefined => {
+    if (!credentials.has(a.account)) return undefined;
+    const key = `${a.account}/${a.region}`;
+    let c = clients.get(key);
+    if (!c) clients.set(key, (c = factory.ec2(a.region, credentials.get(a.account))));
+    return c;
+  };
+  const cloudwatchClients = new Map<string, CloudWatchClient>();
+  const cloudwatchFor = (a: PlannedAction): CloudWatchClient => {
+    const key = `${a.account}/${a.region}`;
+    let c = cloudwatchClients.get(key);
+    if (!c) cloudwatchClients.set(key, (c = factory.cloudwatch(a.region, credentials.get(a.account))));
+    return c;
+  };
+  /** A fresh detach estimate right before the delete: a re-attach since the scan must not slip through. */
+  const freshDetachEstimate = async (a: PlannedAction): Promise<FreshDetachEstimate> => {
+    try {
+      const now = options.clock();
+      const last = (await lastIdleDatapoints(cloudwatchFor(a), [a.volumeId], now)).get(a.volumeId);
+      const since = last ? estimateDetachedSince(last, now).detachedSince : 'unknown';
+      return since === 'unknown' ? 'no-datapoint' : since;
+    } catch {
+      return 'metrics-failed';
+    }
+  };
+  const fail = (a: PlannedAction, err: unknown, snapshotId?: string): ActionResult => ({
+    ...actionTarget(a),
+    outcome: 'failed',
+    detail: `${awsErrorCode(err)}: ${awsErrorMessage(err)}`,
+    ...(snapshotId ? { snapshotId } : {}),
+  });
+
+  try {
+    for (const a of [...plan.unmark, ...plan.mark]) {
+      const ec2 = ec2For(a);
+      if (!ec2) {
+        results.push({ ...actionTarget(a), outcome: 'skipped', detail: 'no credentials for the account in this run' });
+        continue;
+      }
+      try {
+        if (a.action === 'mark') {
+          if (!a.markValue) throw new Error('planned mark carries no mark value');
+          await tagVolume(ec2, a.volumeId, options.markTagKey, a.markValue);
+        } else await untagVolume(ec2, a.volumeId, options.markTagKey);
+        results.push({ ...actionTarget(a), outcome: 'done', detail: describeAction(a) });
+      } catch (err) {
+        results.push(fail(a, err));
+      }
+    }
+
+    // Deletes, pass 1: re-check each volume and make sure a snapshot exists or is under way.
+    const rules = { markTagKey: options.markTagKey, excludeTag: options.excludeTag, graceDays: options.graceDays };
+    const skip = (ec2: EC2Client, a: PlannedAction, stop: string) => skipAfterRecheck(ec2, a, stop, options);
+    const ready: { a: PlannedAction; ec2: EC2Client; snapshotId?: string }[] = [];
+    for (const a of plan.delete) {
+      const ec2 = ec2For(a);
+      if (!ec2) {
+        results.push({ ...actionTarget(a), outcome: 'skipped', detail: 'no credentials for the account in this run' });
+        continue;
+      }
+      try {
+        const current = await describeVolume(ec2, a.volumeId);
+        const stop = recheckBeforeDelete(current, a, rules, options.clock());
+        if (stop) {
+          results.push(await skip(ec2, a, stop));
+          continue;
+        }
+        if (!a.snapshot || !current) {
+          ready.push({ a, ec2 });
+          continue;
+        }
+        // Reuse only a snapshot of this volume, for this mark, started after the mark and the last detach.
+        const markValue = a.markValue ?? '';
+        const after = [a.markedAt, a.detachedSince]
+          .filter((t): t is string => !!t && t !== 'unknown')
+          .map((t) => new Date(t).getTime());
+        if (!markValue || after.length === 0 || after.some(Number.isNaN)) {
+          results.push({
+            ...actionTarget(a),
+            outcome: 'skipped',
+            detail: 'planned delete carries no readable mark: not deleted',
+          });
+          continue;
+        }
+        const existing = await findAuditSnapshot(ec2, {
+          volumeId: a.volumeId,
+          sourceTagKey: EBS_AUDIT_SNAPSHOT_SOURCE_TAG_KEY,
+          markTagKey: EBS_AUDIT_SNAPSHOT_MARK_TAG_KEY,
+          markValue,
+          startedAfter: new Date(Math.max(...after)),
+        });
+        const snapshotId =
+          existing?.snapshotId ??
+          (await createAuditSnapshot(
+            ec2,
+            current,
+            EBS_AUDIT_SNAPSHOT_SOURCE_TAG_KEY,
+            `platform-ops ebs-audit ${options.runId}: before deleting ${a.volumeId} (marked ${markValue})`,
+            { key: EBS_AUDIT_SNAPSHOT_MARK_TAG_KEY, value: markValue },
+          ));
+        ready.push({ a, ec2, snapshotId });
+      } catch (err) {
+        results.push(fail(a, err));
+      }
+    }
+
+    // Pass 2: wait for each snapshot, re-check right before deleting, delete.
+    for (const { a, ec2, snapshotId } of ready) {
+      try {
+        if (snapshotId) {
+          const completed = await waitForSnapshot(ec2, snapshotId, options.secondsLeft(), options.snapshotDelays);
+          if (!completed) {
+            results.push({
+              ...actionTarget(a),
+              outcome: 'skipped',
+              snapshotId,
+              detail: `snapshot ${snapshotId} still pending; the volume is deleted on a later run once it completes`,
+            });
+            continue;
+          }
+        }
+        const current = await describeVolume(ec2, a.volumeId);
+        const fresh = await freshDetachEstimate(a);
+        const stop = recheckBeforeDelete(current, a, rules, options.clock(), fresh);
+        if (stop) {
+          results.push({
+            ...(await skip(ec2, a, stop)),
+            ...(snapshotId ? { snapshotId } : {}),
+          });
+          continue;
+        }
+        const outcome = await deleteVolume(ec2, a.volumeId);
+        results.push({
+          ...actionTarget(a),
+          outcome: 'done',
+          detail:
+            outcome === 'deleted'
+              ? `deleted${snapshotId ? ` after snapshot ${snapshotId}` : ' (no snapshot: configured off)'}`
+              : 'already gone',
+          ...(snapshotId ? { snapshotId } : {}),
+        });
+      } catch (err) {
+        results.push(fail(a, err, snapshotId));
+      }
+    }
+  } finally {
+    for (const c of clients.values()) c.destroy();
+    for (const c of cloudwatchClients.values()) c.destroy();
+  }
+  return results;
+}
+
+/**
+ * A volume that failed its re-check is left alone; one that is attached now loses its mark, one that was attached
+ * after it was marked gets a fresh mark (a full grace period from now).
+ */
+async function skipAfterRecheck(
+  ec2: EC2Client,
+  a: PlannedAction,
+  reason: string,
+  options: Pick<ExecuteOptions, 'markTagKey' | 'graceDays' | 'clock'>,
+): Promise<ActionResult> {
+  if (reason === REATTACHED_NOW) {
+    try {
+      await untagVolume(ec2, a.volumeId, options.markTagKey);
+      return { ...actionTarget(a), outcome: 'skipped', detail: `${reason}: not deleted, mark removed` };
+    } catch (err) {
+      return {
+        ...actionTarget(a),
+        outcome: 'skipped',
+        detail: `${reason}: not deleted; removing the mark failed (${awsErrorCode(err)})`,
+      };
+    }
+  }
+  if (reason.startsWith(ATTACHED_AFTER_MARKING)) {
+    const fresh = formatMark(options.clock(), options.graceDays);
+    try {
+      await tagVolume(ec2, a.volumeId, options.markTagKey, fresh.value);
+      return { ...actionTarget(a), outcome: 'skipped', detail: `${reason}: not deleted, re-marked ${fresh.value}` };
+    } catch (err) {
+      return {
+        ...actionTarget(a),
+        outcome: 'skipped',
+        detail: `${reason}: not deleted; re-marking failed (${awsErrorCode(err)})`,
+      };
+    }
+  }
+  return { ...actionTarget(a), outcome: 'skipped', detail: `${reason}: not deleted` };
 }

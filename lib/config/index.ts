@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import * as z from 'zod';
-import { awsAccountId, awsRegion } from '../../lambdas/shared/config';
+import { awsAccountId, awsRegion, MAX_TAGS, tagKey, tagValue } from '../../lambdas/shared/config';
 import { JOBS, type RegisteredJob } from '../jobs';
 import { DEFAULTS, suiteDefaults } from './suite';
 
@@ -26,7 +26,13 @@ function buildSchema() {
       .default('platform-ops'),
     /** Target environment. Omit both for an environment-agnostic synth. */
     env: z.strictObject({ account: awsAccountId.optional(), region: awsRegion.optional() }).default({}),
-    tags: z.record(z.string().min(1).max(128), z.string().max(256)).default({}),
+    /** Tags on every resource; with the suite's own `project` tag at most 50, AWS's limit per resource. */
+    tags: z
+      .record(tagKey, tagValue)
+      .refine((t) => Object.keys({ project: '', ...t }).length <= MAX_TAGS, {
+        message: `at most ${MAX_TAGS} tags per resource, the suite's own "project" tag included`,
+      })
+      .default({}),
     defaults: suiteDefaults.default(DEFAULTS),
     alerting: z
       .strictObject({
@@ -87,6 +93,10 @@ export function parseConfig(raw: unknown, source = '(inline)'): PlatformOpsConfi
         path: where === '(root)' ? keys.join(', ') : `${where}.${keys.join(', ')}`,
         message: `${what} (${keys.join(', ')})`,
       };
+    }
+    // A record key that fails its schema: say why (the key's own issues), not only "Invalid key in record".
+    if (issue.code === 'invalid_key' && issue.issues.length > 0) {
+      return { path: formatPath(issue.path), message: `key ${issue.issues.map((i) => i.message).join('; ')}` };
     }
     return { path: formatPath(issue.path), message: issue.message };
   });

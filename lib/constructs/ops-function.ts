@@ -31,6 +31,19 @@ export interface OpsFunctionProps {
 /** Node runtime every function runs on (cdk-nag L1 wants the newest). */
 export const OPS_RUNTIME = lambda.Runtime.NODEJS_24_X;
 
+/** Credential providers of the SDK's default chain that a Lambda function never reaches (see OPS_BUNDLING). */
+export const LAMBDA_UNREACHED_CREDENTIAL_PROVIDERS = [
+  '@aws-sdk/credential-provider-http',
+  '@aws-sdk/credential-provider-ini',
+  '@aws-sdk/credential-provider-login',
+  '@aws-sdk/credential-provider-process',
+  '@aws-sdk/credential-provider-sso',
+  '@aws-sdk/credential-provider-web-identity',
+  '@aws-sdk/nested-clients',
+  '@aws-sdk/token-providers',
+  '@smithy/credential-provider-imds',
+];
+
 /** esbuild settings shared by every function: one ESM file, minified, with source maps, AWS SDK bundled. */
 export const OPS_BUNDLING = {
   format: OutputFormat.ESM,
@@ -39,8 +52,11 @@ export const OPS_BUNDLING = {
   sourcesContent: false,
   target: 'node24',
   mainFields: ['module', 'main'],
-  // Bundle the SDK so the deployed code runs the versions that were tested, not whatever the runtime ships.
-  externalModules: [],
+  // Bundle the SDK so the deployed code runs the versions that were tested, not whatever the runtime ships; leave out
+  // only the credential providers the SDK's default chain reaches by dynamic import when the environment holds no
+  // credentials, which never happens in Lambda (the runtime sets AWS_ACCESS_KEY_ID/SECRET/SESSION_TOKEN, read by the
+  // bundled env provider first). test/bundle tests that a bundle still signs with the Lambda environment's keys.
+  externalModules: LAMBDA_UNREACHED_CREDENTIAL_PROVIDERS,
   // CommonJS dependencies inside an ESM bundle may call require() for Node built-ins.
   banner:
     "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
@@ -130,7 +146,11 @@ export class OpsFunction extends NodejsFunction {
       vpc: props.vpc,
       vpcSubnets: props.vpcSubnets,
       securityGroups: props.securityGroups,
-      bundling: { ...OPS_BUNDLING, mainFields: [...OPS_BUNDLING.mainFields], externalModules: [] },
+      bundling: {
+        ...OPS_BUNDLING,
+        mainFields: [...OPS_BUNDLING.mainFields],
+        externalModules: [...OPS_BUNDLING.externalModules],
+      },
       environment,
     });
     this.jobName = props.jobName;

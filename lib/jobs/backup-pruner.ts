@@ -226,6 +226,7 @@ export const backupPrunerJob = defineJob({
   key: 'backupPruner',
   name: BACKUP_PRUNER_JOB,
   config: backupPrunerConfig,
+  bundleBudgetKiB: 600,
   deploy(ctx, section) {
     new BackupPrunerStack(ctx.app, `${ctx.suite.name}-${BACKUP_PRUNER_JOB}`, {
       ...ctx.stackProps,

@@ -40,6 +40,11 @@ export interface JobDefinition<K extends string = string, S extends z.ZodType<Jo
   readonly name: string;
   /** The job's config schema (`lambdas/<name>/config.ts`), validated at synth and again at init. */
   readonly config: S;
+  /**
+   * Most bytes of the job's minified Lambda bundle (KiB), checked by test/bundle/bundle-budget.test.ts: init time
+   * grows with the bytes V8 compiles, so a dependency that bloats the bundle fails a test, naming the top inputs.
+   */
+  readonly bundleBudgetKiB: number;
   /** Builds the job's infrastructure; called only when the section is present and enabled. */
   deploy(ctx: JobDeployContext, section: z.output<S>): void;
   /** Adds the job's subcommand to the operator CLI. */

@@ -1,13 +1,11 @@
 import { Command } from 'commander';
 import { execFile, spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { registerAlertNotifierCommand } from '../../cli/commands/alert-notifier';
-import type { SlackPayload } from '../../lambdas/alert-notifier/render-slack';
-import type { DeliveryResult } from '../../lambdas/alert-notifier/slack-webhook';
+import type { SlackPayload } from '../../lambdas/alert-notifier/core/render-slack';
+import { FakeSlack, RecordingSlack } from '../doubles/fake-slack';
 
 const ROOT = join(__dirname, '../..');
 const FIXTURES = join(ROOT, 'test/fixtures/alert-notifier');
@@ -75,23 +73,10 @@ describe('platform-ops alert-notifier (the real CLI)', () => {
   });
 
   describe('sending', () => {
-    let server: Server;
-    let base = '';
-    const posts: { path: string; payload: SlackPayload }[] = [];
-    beforeAll(async () => {
-      server = createServer((req, res) => {
-        let body = '';
-        req.on('data', (c: Buffer) => (body += c.toString()));
-        req.on('end', () => {
-          posts.push({ path: req.url ?? '', payload: JSON.parse(body) });
-          res.writeHead(req.url?.includes('bad') ? 400 : 200);
-          res.end(req.url?.includes('bad') ? 'invalid_payload' : 'ok');
-        });
-      });
-      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-      base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    });
-    afterAll(async () => new Promise<void>((resolve) => server.close(() => resolve())));
+    const slack = new FakeSlack();
+    const posts = () => slack.received.map((r) => ({ path: r.path, payload: JSON.parse(r.body) as SlackPayload }));
+    beforeAll(() => slack.start());
+    afterAll(() => slack.stop());
 
     it('posts to --webhook-url and prints a table without the URL', async () => {
       const run = await cliAsync(
@@ -99,11 +84,11 @@ describe('platform-ops alert-notifier (the real CLI)', () => {
         '--event',
         join(FIXTURES, 'ops-event.json'),
         '--webhook-url',
-        `${base}/hook/SECRETPART`,
+        `${slack.base}/ok/hook/SECRETPART`,
       );
       expect(run.status).toBe(0);
-      expect(posts.at(-1)?.path).toBe('/hook/SECRETPART');
-      expect(posts.at(-1)?.payload.text).toMatch(/backup-pruner: prune-refused/);
+      expect(posts().at(-1)?.path).toBe('/ok/hook/SECRETPART');
+      expect(posts().at(-1)?.payload.text).toMatch(/backup-pruner: prune-refused/);
       expect(run.stdout).toMatch(/^index\s+name\s+route\s+result/);
       expect(run.stdout).toMatch(/sent \(HTTP 200\)/);
       expect(run.stdout + run.stderr).not.toContain('SECRETPART');
@@ -115,7 +100,7 @@ describe('platform-ops alert-notifier (the real CLI)', () => {
         '--event',
         join(FIXTURES, 'ops-event.json'),
         '--webhook-url',
-        `${base}/bad/SECRETPART`,
+        `${slack.base}/invalid/SECRETPART`,
         '--json',
       );
       expect(run.status).toBe(1);
@@ -128,18 +113,13 @@ describe('platform-ops alert-notifier (the real CLI)', () => {
 describe('runAlertNotifierCommand without --webhook-url: the configured route from the secret', () => {
   async function run(args: string[], secret: Record<string, string>) {
     const out: string[] = [];
-    const sent: { url: string; payload: SlackPayload }[] = [];
+    const slack = new RecordingSlack();
     const lookups: string[] = [];
     const program = new Command().exitOverride();
     registerAlertNotifierCommand(program, {
       out: { write: (t) => out.push(t) },
       err: { write: (t) => out.push(t) },
-      sender: {
-        send: async (url: string, payload: unknown): Promise<DeliveryResult> => {
-          sent.push({ url, payload: payload as SlackPayload });
-          return { outcome: 'sent', attempts: 1, httpStatus: 200 };
-        },
-      },
+      sender: slack,
       webhookFromSecret: async (secretName, region, route) => {
         lookups.push(`${secretName}@${region}#${route}`);
         return secret[route];
@@ -149,7 +129,7 @@ describe('runAlertNotifierCommand without --webhook-url: the configured route fr
     await program.parseAsync(['node', 'platform-ops', 'alert-notifier', ...args]);
     const code = process.exitCode;
     process.exitCode = 0;
-    return { out: out.join(''), sent, lookups, code };
+    return { out: out.join(''), sent: slack.sent, lookups, code };
   }
 
   it('routes like the Lambda does and reads the URL from the configured secret (example config)', async () => {

@@ -1,19 +1,9 @@
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { runCli } from '../doubles/cli-process';
 
-const ROOT = join(__dirname, '../..');
-
-/** Runs the CLI exactly as `npx platform-ops` does (bin/platform-ops-cli.cjs). */
-function cli(...args: string[]) {
-  const run = spawnSync(process.execPath, [join(ROOT, 'bin/platform-ops-cli.cjs'), ...args], {
-    cwd: ROOT,
-    encoding: 'utf8',
-    timeout: 30_000,
-  });
-  return { status: run.status, stdout: run.stdout, stderr: run.stderr };
-}
+const cli = (...args: string[]) => runCli(args);
 
 function tempConfig(value: unknown): string {
   const file = join(mkdtempSync(join(tmpdir(), 'platform-ops-cli-')), 'config.json');

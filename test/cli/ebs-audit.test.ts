@@ -8,9 +8,9 @@ import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { Command } from 'commander';
 import { registerEbsAuditCommand } from '../../cli/commands/ebs-audit';
-import { awsError, whoAndWhere } from '../lambdas/ebs-audit/fixtures';
-import { containerPriceCache } from '../../lambdas/ebs-audit/price-list';
-import { ebsRegionProducts, US_EAST_1 } from '../lambdas/ebs-audit/price-list-fixtures';
+import { containerPriceCache } from '../../lambdas/ebs-audit/adapters/price-resolver';
+import { awsError, SIMULATED_HOME, simulatedAuditClients, whoAndWhere } from '../doubles/ebs-audit-clients';
+import { ebsRegionProducts, US_EAST_1 } from '../doubles/ebs-audit-price-list';
 
 const ec2Mock = mockClient(EC2Client);
 const cwMock = mockClient(CloudWatchClient);
@@ -179,4 +179,31 @@ describe('bad input names the flag', () => {
     expect(r.status).not.toBe(0);
     expect(r.stderr).toMatch(message);
   });
+});
+
+test('--org over a simulated estate: every account entered once, per-account totals, no per-volume call', async () => {
+  // The fake audit clients answer through their own transport: take the SDK mocks of this file off (last test).
+  for (const m of [ec2Mock, cwMock, stsMock, pricingMock]) m.restore();
+  const { factory, stats } = simulatedAuditClients({
+    accounts: 3,
+    regions: ['us-east-1', 'eu-west-1'],
+    volumeCount: (a, r) => (a + 1) * (r + 1),
+  });
+  let stdout = '';
+  const program = new Command('platform-ops').exitOverride();
+  registerEbsAuditCommand(program, {
+    whoAmI: async () => ({ account: SIMULATED_HOME, region: 'us-east-1' }),
+    factory: () => factory,
+    out: { write: (t) => void (stdout += t) },
+    err: { write: () => undefined },
+    now: () => now,
+  });
+  await program.parseAsync(['node', 'platform-ops', 'ebs-audit', '--org', '--pricing', 'built-in', '--format', 'json']);
+  const json = JSON.parse(stdout);
+  // (a + 1) × (r + 1) volumes: 1 + 2, 2 + 4, 3 + 6
+  expect(json.summary.volumeCount).toBe(18);
+  expect(json.summary.perAccount.map((a: { volumes: number }) => a.volumes).sort()).toEqual([3, 6, 9]);
+  expect(json.summary.auditedScopes).toBe(6);
+  expect(stats.calls.get('AssumeRoleCommand')).toBe(2);
+  expect(stats.perVolumeCalls).toBe(0);
 });

@@ -4,12 +4,9 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { parseConfig } from '../../lib/config';
 import { buildExampleApp, exampleConfig, nagViolations, testApp } from './infra-helpers';
 import { buildPlatformOps } from '../../lib/app';
+import { JOBS } from '../../lib/jobs';
 
-const JOB_NAMES: Record<string, string> = {
-  alertNotifier: 'alert-notifier',
-  backupPruner: 'backup-pruner',
-  ebsAudit: 'ebs-audit',
-};
+const JOB_NAMES: Record<string, string> = Object.fromEntries(JOBS.map((job) => [job.key, job.name]));
 
 type Resource = { Type: string; Properties: Record<string, any> };
 
@@ -27,7 +24,7 @@ describe('the example app', () => {
     const enabled = Object.entries(config.jobs)
       .filter(([, job]) => job?.enabled)
       .map(([key]) => JOB_NAMES[key]);
-    expect(enabled).toHaveLength(3);
+    expect(enabled).toHaveLength(JOBS.length);
     const deployed = new Set(jobFunctions.map((f) => f.fn.Properties.Environment.Variables.PLATFORM_OPS_JOB));
     for (const job of enabled) expect(deployed).toContain(job);
   });

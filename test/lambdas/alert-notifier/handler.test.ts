@@ -1,9 +1,8 @@
 import type * as SecretsManagerModule from '@aws-sdk/client-secrets-manager';
 import type { Context } from 'aws-lambda';
 import type * as ClientMockModule from 'aws-sdk-client-mock';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { fixtureJson, fixtureText, snsEvent } from './helpers';
+import { fixtureJson, fixtureText, snsEvent } from '../../doubles/alert-notifier-events';
+import { FakeSlack } from '../../doubles/fake-slack';
 
 /** Secrets Manager mock created inside the handler's isolated module registry (so it patches the same SDK copy). */
 let secretCalls = () => 0;
@@ -44,26 +43,18 @@ const alarmAt = (time: string) =>
 type Handler = (event: unknown, context: Context) => Promise<void>;
 
 describe('handler (module-scope config, Powertools secret, real HTTP to a loopback webhook)', () => {
-  let server: Server;
-  let base = '';
-  const posts: { path: string; body: string }[] = [];
-  let status = 200;
+  const slack = new FakeSlack();
+  const posts = slack.received;
+  const answers: Record<number, string> = { 200: 'ok', 400: 'invalid_payload', 500: 'rollup_error' };
+  const answer = (status: number) => (slack.answerAll = { status, body: answers[status] });
   let handler: Handler;
   const output: string[] = [];
   let restoreOut: () => void = () => undefined;
 
   beforeAll(async () => {
-    server = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        posts.push({ path: req.url ?? '', body: Buffer.concat(chunks).toString() });
-        res.writeHead(status);
-        res.end(status === 200 ? 'ok' : status === 400 ? 'invalid_payload' : 'rollup_error');
-      });
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    await slack.start();
+    answer(200);
+    const base = slack.base;
     process.env.JOB_CONFIG = JSON.stringify(JOB_CONFIG);
     process.env.POWERTOOLS_LOG_LEVEL = 'DEBUG';
     const stdout = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
@@ -97,14 +88,13 @@ describe('handler (module-scope config, Powertools secret, real HTTP to a loopba
     restoreOut();
     delete process.env.JOB_CONFIG;
     process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await slack.stop();
   });
 
   beforeEach(() => {
     posts.splice(0);
     output.splice(0);
-    status = 200;
+    answer(200);
   });
 
   it('posts each SNS record to its route and a direct EventBridge event too', async () => {
@@ -130,7 +120,7 @@ describe('handler (module-scope config, Powertools secret, real HTTP to a loopba
   });
 
   it('a 500 fails the invocation (Lambda retries, then the DLQ) and the logs never contain the webhook URL', async () => {
-    status = 500;
+    answer(500);
     await expect(handler(snsEvent({ body: alarmAt('2026-11-21T11:00:00.000+0000') }), context())).rejects.toThrow(
       /not delivered, will be retried/,
     );
@@ -141,7 +131,7 @@ describe('handler (module-scope config, Powertools secret, real HTTP to a loopba
   });
 
   it('a 400 invalid_payload is logged and the invocation succeeds (no retry)', async () => {
-    status = 400;
+    answer(400);
     await expect(
       handler(snsEvent({ body: alarmAt('2026-11-21T12:00:00.000+0000') }), context()),
     ).resolves.toBeUndefined();

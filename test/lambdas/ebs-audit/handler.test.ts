@@ -14,7 +14,7 @@ import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { ebsAuditConfig } from '../../../lambdas/ebs-audit/config';
-import { ebsRegionProducts, US_EAST_1 } from './price-list-fixtures';
+import { ebsRegionProducts, US_EAST_1 } from '../../doubles/ebs-audit-price-list';
 
 const ec2Mock = mockClient(EC2Client);
 const cwMock = mockClient(CloudWatchClient);
@@ -227,5 +227,29 @@ test('A4: each failed action is logged as a warning and counted in the ActionsFa
   } finally {
     process.env.JOB_CONFIG = saved;
     for (const m of mocks) m.reset();
+  }
+});
+
+test('hardening 7: the report write fails → the summary, not-audited scopes and warnings were logged first; the error names the stage and the S3 key', async () => {
+  const { logger } = jest.requireActual<Powertools>('../../../lambdas/shared/powertools');
+  const info = jest.spyOn(logger, 'info');
+  const warn = jest.spyOn(logger, 'warn');
+  try {
+    cwMock.on(GetMetricDataCommand).rejects(Object.assign(new Error('slow down'), { name: 'Throttling' }));
+    s3Mock
+      .on(PutObjectCommand)
+      .rejects(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:443'), { code: 'ECONNREFUSED' }));
+    await expect(handler({}, context)).rejects.toThrow(
+      /^write-report: writing s3:\/\/reports-bucket\/ebs-audit\/\d{4}-\d{2}-\d{2}\/ebs-audit-\d{8}T\d{6}Z\.csv failed: .*ECONNREFUSED/,
+    );
+    expect(info).toHaveBeenCalledWith(
+      'ebs-audit audited',
+      expect.objectContaining({ volumes: 2, monthlyCostUsd: 87.5, auditedScopes: 1, warnings: 1 }),
+    );
+    expect(warn).toHaveBeenCalledWith('audit warning', expect.objectContaining({ stage: 'metrics' }));
+    expect(snsMock).toHaveReceivedCommandTimes(PublishCommand, 0);
+  } finally {
+    info.mockRestore();
+    warn.mockRestore();
   }
 });

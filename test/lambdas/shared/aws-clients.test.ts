@@ -1,6 +1,6 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { ListTopicsCommand, SNSClient } from '@aws-sdk/client-sns';
-import { AwsCallTimeoutError, createAwsClient } from '../../../lambdas/shared/aws-clients';
+import { AwsCallTimeoutError, awsClientConfig, createAwsClient } from '../../../lambdas/shared/aws-clients';
 
 /** A TCP server that accepts connections and never answers: the endpoint that used to hang a run. */
 async function silentServer(): Promise<{ url: string; server: Server; sockets: Socket[] }> {
@@ -66,5 +66,25 @@ describe('createAwsClient deadlines', () => {
       'SNSClient.ListTopicsCommand timed out after 0 ms',
     );
     client.destroy();
+  });
+});
+
+describe('AWS client factory', () => {
+  it('sets adaptive retry, bounded attempts and overrides', async () => {
+    const config = awsClientConfig({ region: 'eu-central-1', endpoint: 'http://127.0.0.1:9000', maxAttempts: 3 });
+    expect(config).toMatchObject({
+      region: 'eu-central-1',
+      endpoint: 'http://127.0.0.1:9000',
+      maxAttempts: 3,
+      retryMode: 'adaptive',
+    });
+    const client = createAwsClient(SNSClient, { region: 'eu-central-1', maxAttempts: 2 });
+    expect(await client.config.maxAttempts()).toBe(2);
+    expect(await client.config.region()).toBe('eu-central-1');
+  });
+
+  it('refuses unbounded attempts', () => {
+    expect(() => awsClientConfig({ maxAttempts: 0 })).toThrow(/maxAttempts/);
+    expect(() => awsClientConfig({ maxAttempts: 50 })).toThrow(/maxAttempts/);
   });
 });

@@ -3,8 +3,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import type { CfnBucket } from 'aws-cdk-lib/aws-s3';
 import { buildPlatformOps } from '../../../lib/app';
 import { parseConfig, type PlatformOpsConfig } from '../../../lib/config';
-import type { EbsAuditMemberRoleStack } from '../../../lib/stacks/ebs-audit-member-role-stack';
-import type { EbsAuditStack } from '../../../lib/jobs/ebs-audit';
+import type { EbsAuditMemberRoleStack, EbsAuditStack } from '../../../lib/jobs/ebs-audit';
 import { exampleConfig, nagViolations, testApp } from '../infra-helpers';
 
 const MARK = 'platform-ops:ebs-audit:delete-after';
