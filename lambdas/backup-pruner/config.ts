@@ -18,18 +18,21 @@ export const backupTarget = z
     /** barman: the recovery window; prefix: the age limit. Velero backups carry their own TTL instead. */
     retention: retentionPolicy.optional(),
     /** barman: always keep at least the newest N DONE backups. */
-    minRedundancy: z.number().int().min(1).optional(),
+    minRedundancy: z.number().int().min(1).max(1_000).optional(),
     /** prefix: always keep the newest N objects. */
-    keepLast: z.number().int().min(1).default(3),
+    keepLast: z.number().int().min(1).max(10_000).default(3),
     /** barman: opt in to deleting FAILED backups older than this many days. */
-    deleteFailedOlderThanDays: z.number().int().min(1).optional(),
+    deleteFailedOlderThanDays: z.number().int().min(1).max(36_500).optional(),
     /**
      * velero: days after status.expiration before a backup folder is deleted (Velero's own GC had its chance).
      * barman: days after which a base/<id>/ without backup.info is reported as broken (it is never deleted).
      */
-    graceDays: z.number().int().min(0).default(7),
-    /** S3-compatible endpoint (MinIO); path-style addressing is used with it. */
-    endpointUrl: z.url().optional(),
+    graceDays: z.number().int().min(0).max(3_650).default(7),
+    /** S3-compatible endpoint (MinIO), http(s) only; path-style addressing is used with it. */
+    endpointUrl: z
+      .url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' })
+      .max(2_048)
+      .optional(),
     /** Region of the bucket, when it differs from the stack's. */
     region: awsRegion.optional(),
     /** Also delete noncurrent versions and delete markers of pruned objects (versioned buckets). */
@@ -90,12 +93,15 @@ export const backupPrunerConfig = z
     /** Freshness alarm thresholds for barman targets. */
     freshness: z
       .strictObject({
-        /** Alarm when the newest DONE base backup is older than this (26 h suits daily backups). */
-        maxBackupAgeHours: z.number().positive().default(26),
+        /**
+         * Alarm when the newest DONE base backup is older than this (26 h suits daily backups). Every number has an
+         * upper bound: 1e308 would pass `positive()` and write "Threshold": null into the template.
+         */
+        maxBackupAgeHours: z.number().positive().max(8_760).default(26),
         /** Alarm when the newest archived WAL is older than this (archive_timeout plus slack). */
-        maxWalAgeMinutes: z.number().positive().default(15),
+        maxWalAgeMinutes: z.number().positive().max(43_200).default(15),
         /** Alarm when more FAILED backups than this follow the newest DONE one. */
-        maxFailedSinceLastDone: z.number().int().min(0).default(1),
+        maxFailedSinceLastDone: z.number().int().min(0).max(1_000).default(1),
       })
       .default({ maxBackupAgeHours: 26, maxWalAgeMinutes: 15, maxFailedSinceLastDone: 1 }),
     /** Place the function in a VPC (to reach MinIO). Subnets must be private with a route to the endpoint. */

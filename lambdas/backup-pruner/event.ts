@@ -28,6 +28,7 @@ export function targetSummary(t: TargetReport) {
     errors: t.errors.slice(0, EVENT_ERRORS),
     warnings: t.warnings.slice(0, EVENT_WARNINGS),
     resume: t.resume,
+    failed: t.failed,
   };
 }
 
@@ -83,6 +84,7 @@ export function reportJson(report: RunReport) {
     freshness: t?.freshness,
     versionsDeleted: t?.versionsDeleted ?? 0,
     resume: t?.resume,
+    failed: t?.failed,
     requests: t?.requests,
   };
 }
@@ -94,6 +96,7 @@ export function summarizeRun(report: RunReport): {
   summary: string;
 } {
   const refused = report.targets.filter((t) => t.refused);
+  const failed = report.targets.filter((t) => t.failed);
   const stopped = report.targets.filter((t) => t.resume);
   const warnings = report.targets.reduce((n, t) => n + t.warnings.length, 0);
   const mode = report.dryRun ? 'dry run' : 'executed';
@@ -105,20 +108,24 @@ export function summarizeRun(report: RunReport): {
   ];
   if (report.capExceeded) parts.push(`plan above maxDeletesPerRun ${report.capExceeded.cap}: nothing deleted`);
   if (refused.length > 0) parts.push(`refused: ${refused.map((t) => t.target).join(', ')}`);
+  if (failed.length > 0) parts.push(`failed: ${failed.map((t) => t.target).join(', ')}`);
   if (report.errors > 0) parts.push(`${report.errors} delete error(s)`);
   if (stopped.length > 0 || report.notStarted.length > 0) parts.push('stopped for time; the next run resumes');
   if (warnings > 0) parts.push(`${warnings} warning(s)`);
   const kind = report.capExceeded
     ? 'prune-cap-exceeded'
-    : refused.length > 0
-      ? 'prune-refused'
-      : report.errors > 0
-        ? 'prune-errors'
-        : report.dryRun
-          ? 'prune-planned'
-          : 'pruned';
+    : failed.length > 0
+      ? 'prune-failed'
+      : refused.length > 0
+        ? 'prune-refused'
+        : report.errors > 0
+          ? 'prune-errors'
+          : report.dryRun
+            ? 'prune-planned'
+            : 'pruned';
   const severity =
     refused.length > 0 ||
+    failed.length > 0 ||
     report.errors > 0 ||
     report.capExceeded ||
     stopped.length > 0 ||

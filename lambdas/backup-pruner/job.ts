@@ -2,6 +2,7 @@
  * The run: wires the object store (ports.ts) to the planners (core/). Plans every target, checks the cap over the
  * whole plan, then executes each plan in the safe order. Called by the handler and the CLI alike.
  */
+import { awsErrorCode, awsErrorMessage } from '../shared/aws-errors';
 import { mapLimit } from '../shared/concurrency';
 import type { BackupTargetConfig } from './config';
 import { parseBackupInfo, type BackupInfoParse } from './core/backup-info';
@@ -59,16 +60,38 @@ class PlanStopped extends Error {}
 
 export async function planTarget(store: ObjectStore, target: PrunerTarget, options: PlanOptions): Promise<TargetPlan> {
   const base = { target: target.name, layout: target.layout, bucket: target.bucket, prefix: target.prefix };
+  let plan: TargetPlan;
   try {
-    if (target.layout === 'barman') return await planBarmanTarget(store, target, options);
-    if (target.layout === 'velero') return await planVeleroTarget(store, target, options);
-    return await planPrefixTarget(store, target, options);
+    if (target.layout === 'barman') plan = await planBarmanTarget(store, target, options);
+    else if (target.layout === 'velero') plan = await planVeleroTarget(store, target, options);
+    else plan = await planPrefixTarget(store, target, options);
   } catch (err) {
     if (err instanceof PlanStopped) return refusedPlan(base, `nothing deleted: ${err.message}`);
     return refusedPlan(
       base,
       `nothing deleted: could not list or read s3://${target.bucket}/${target.prefix}: ${(err as Error).message}`,
     );
+  }
+  return target.purgeVersions ? checkVersionListing(store, target, plan) : plan;
+}
+
+/**
+ * purgeVersions needs ListObjectVersions, which some S3-compatible stores lack (s3rver, some MinIO setups): learn it
+ * while planning, before anything is deleted, and refuse the target if the store cannot list versions.
+ */
+async function checkVersionListing(store: ObjectStore, target: PrunerTarget, plan: TargetPlan): Promise<TargetPlan> {
+  if (plan.refused || plan.objectsToDelete === 0) return plan;
+  const scope = target.layout === 'velero' ? `${target.prefix}backups/` : target.prefix;
+  try {
+    await store.probeVersionListing(scope);
+    return plan;
+  } catch (err) {
+    const reason = `nothing deleted: purgeVersions needs ListObjectVersions, which s3://${target.bucket}/${scope} refused (${awsErrorCode(err)}: ${awsErrorMessage(err)}); turn purgeVersions off for this store, or expire noncurrent versions with a lifecycle rule`;
+    const { backups, objectsListed, warnings, freshness } = plan;
+    return {
+      ...refusedPlan(plan, reason, { backups, objectsListed, warnings, freshness }),
+      wal: plan.wal && { ...plan.wal, toDelete: 0, bytesToFree: 0 },
+    };
   }
 }
 
@@ -283,9 +306,13 @@ export interface ExecutionResult {
   /** Why a later phase did not run. */
   readonly skipped: readonly string[];
   /** Where the run stopped for time, if it did. */
-  readonly stoppedAt?: { readonly phase: 'data' | 'manifests' | 'loose' | 'versions'; readonly notAttempted: number };
+  readonly stoppedAt?: { readonly phase: ExecutionPhase; readonly notAttempted: number };
   readonly versionsDeleted: number;
+  /** Set when a phase failed outright (the store threw): what was deleted before it is still counted above. */
+  readonly failed?: { readonly phase: ExecutionPhase; readonly message: string };
 }
+
+export type ExecutionPhase = 'data' | 'manifests' | 'loose' | 'versions';
 
 export interface ExecuteOptions {
   readonly shouldStop?: () => boolean;
@@ -316,11 +343,7 @@ export async function executeTargetPlan(
   if (plan.refused || plan.objectsToDelete === 0) {
     return { deleted, bytesFreed, errors, incompleteBackups: [], skipped, versionsDeleted };
   }
-  const stop = (
-    phase: NonNullable<ExecutionResult['stoppedAt']>['phase'],
-    notAttempted: number,
-    incomplete: string[],
-  ) => ({
+  const stop = (phase: ExecutionPhase, notAttempted: number, incomplete: string[]) => ({
     deleted,
     bytesFreed,
     errors,
@@ -330,68 +353,88 @@ export async function executeTargetPlan(
     versionsDeleted,
   });
 
-  // Phase 1: data objects of every backup to delete.
-  const dataKeys = plan.backupDeletions.flatMap((d) => d.dataKeys);
-  const data = await store.deleteKeys(dataKeys, shouldStop);
-  const stoppedIn = (o: { notAttempted: number; stopped?: boolean }) => o.notAttempted > 0 || o.stopped === true;
-  deleted += data.deleted;
-  errors.push(...data.errors);
-  const complete: BackupDeletion[] = [];
+  // A phase that throws (a store refusing an API, a timed-out call) ends this target's execution; what was deleted
+  // before it is reported, and the run goes on with the next target.
+  let phase: ExecutionPhase = 'data';
   const incompleteIds: string[] = [];
-  for (const d of plan.backupDeletions) {
-    if (d.dataKeys.every((k) => data.deletedKeys.has(k))) complete.push(d);
-    else incompleteIds.push(d.id);
-  }
-  if (stoppedIn(data)) return stop('data', data.notAttempted + complete.length + plan.looseKeys.length, incompleteIds);
-
-  // Phase 2: manifests, only of backups whose data is entirely gone.
-  const manifests = complete.flatMap((d) => (d.manifestKey ? [d.manifestKey] : []));
-  const man = await store.deleteKeys(manifests, shouldStop);
-  deleted += man.deleted;
-  errors.push(...man.errors);
-  for (const d of complete) {
-    if (!d.manifestKey || man.deletedKeys.has(d.manifestKey)) bytesFreed += d.bytes;
-    else incompleteIds.push(d.id);
-  }
-  if (stoppedIn(man)) return stop('manifests', man.notAttempted + plan.looseKeys.length, incompleteIds);
-
-  // Phase 3: loose keys (WALs the deleted backups alone needed, or plain objects).
-  let looseDeleted = new Set<string>();
-  if (plan.looseKeys.length > 0) {
-    if (incompleteIds.length > 0 && plan.layout === 'barman') {
-      skipped.push(
-        `WAL deletion skipped: backup(s) ${incompleteIds.join(', ')} were not fully deleted; the next run retries`,
-      );
-    } else {
-      const loose = await store.deleteKeys(plan.looseKeys, shouldStop);
-      deleted += loose.deleted;
-      errors.push(...loose.errors);
-      looseDeleted = new Set(loose.deletedKeys);
-      // Bytes per loose key are not held (they may be millions); count the planned bytes when all went.
-      if (loose.errors.length === 0 && loose.notAttempted === 0)
-        bytesFreed += plan.bytesToFree - plan.backupDeletions.reduce((n, d) => n + d.bytes, 0);
-      if (stoppedIn(loose)) return stop('loose', loose.notAttempted, incompleteIds);
+  try {
+    // Phase 1: data objects of every backup to delete.
+    const dataKeys = plan.backupDeletions.flatMap((d) => d.dataKeys);
+    const data = await store.deleteKeys(dataKeys, shouldStop);
+    const stoppedIn = (o: { notAttempted: number; stopped?: boolean }) => o.notAttempted > 0 || o.stopped === true;
+    deleted += data.deleted;
+    errors.push(...data.errors);
+    const complete: BackupDeletion[] = [];
+    for (const d of plan.backupDeletions) {
+      if (d.dataKeys.every((k) => data.deletedKeys.has(k))) complete.push(d);
+      else incompleteIds.push(d.id);
     }
-  }
+    if (stoppedIn(data))
+      return stop('data', data.notAttempted + complete.length + plan.looseKeys.length, incompleteIds);
 
-  // Phase 4 (opt-in): noncurrent versions and delete markers of exactly the keys pruned in this run.
-  // Versions count against maxDeletesPerRun: a purge that would go above what is left of it deletes no version.
-  if (target.purgeVersions) {
-    const budget = options.maxVersions ?? Number.POSITIVE_INFINITY;
-    const gone = new Set(complete.filter((d) => !incompleteIds.includes(d.id)).map((d) => d.id));
-    const purges = versionPurges(plan, gone, looseDeleted);
-    for (const purge of purges) {
-      const out = await store.purgeVersions(purge.prefix, purge.select, shouldStop, budget - versionsDeleted);
-      versionsDeleted += out.deleted;
-      errors.push(...out.errors);
-      if (out.overCap) {
+    phase = 'manifests';
+    // Phase 2: manifests, only of backups whose data is entirely gone.
+    const manifests = complete.flatMap((d) => (d.manifestKey ? [d.manifestKey] : []));
+    const man = await store.deleteKeys(manifests, shouldStop);
+    deleted += man.deleted;
+    errors.push(...man.errors);
+    for (const d of complete) {
+      if (!d.manifestKey || man.deletedKeys.has(d.manifestKey)) bytesFreed += d.bytes;
+      else incompleteIds.push(d.id);
+    }
+    if (stoppedIn(man)) return stop('manifests', man.notAttempted + plan.looseKeys.length, incompleteIds);
+
+    phase = 'loose';
+    // Phase 3: loose keys (WALs the deleted backups alone needed, or plain objects).
+    let looseDeleted = new Set<string>();
+    if (plan.looseKeys.length > 0) {
+      if (incompleteIds.length > 0 && plan.layout === 'barman') {
         skipped.push(
-          `versions not purged under ${purge.prefix} and after it: ${out.overCap.found} or more noncurrent version(s)/delete marker(s) would take the run above maxDeletesPerRun (${out.overCap.cap} left for versions); the next run continues`,
+          `WAL deletion skipped: backup(s) ${incompleteIds.join(', ')} were not fully deleted; the next run retries`,
         );
-        break;
+      } else {
+        const loose = await store.deleteKeys(plan.looseKeys, shouldStop);
+        deleted += loose.deleted;
+        errors.push(...loose.errors);
+        looseDeleted = new Set(loose.deletedKeys);
+        // Bytes per loose key are not held (they may be millions); count the planned bytes when all went.
+        if (loose.errors.length === 0 && loose.notAttempted === 0)
+          bytesFreed += plan.bytesToFree - plan.backupDeletions.reduce((n, d) => n + d.bytes, 0);
+        if (stoppedIn(loose)) return stop('loose', loose.notAttempted, incompleteIds);
       }
-      if (stoppedIn(out)) return stop('versions', out.notAttempted, incompleteIds);
     }
+
+    phase = 'versions';
+    // Phase 4 (opt-in): noncurrent versions and delete markers of exactly the keys pruned in this run.
+    // Versions count against maxDeletesPerRun: a purge that would go above what is left of it deletes no version.
+    if (target.purgeVersions) {
+      const budget = options.maxVersions ?? Number.POSITIVE_INFINITY;
+      const gone = new Set(complete.filter((d) => !incompleteIds.includes(d.id)).map((d) => d.id));
+      const purges = versionPurges(plan, gone, looseDeleted);
+      for (const purge of purges) {
+        const out = await store.purgeVersions(purge.prefix, purge.select, shouldStop, budget - versionsDeleted);
+        versionsDeleted += out.deleted;
+        errors.push(...out.errors);
+        if (out.overCap) {
+          skipped.push(
+            `versions not purged under ${purge.prefix} and after it: ${out.overCap.found} or more noncurrent version(s)/delete marker(s) would take the run above maxDeletesPerRun (${out.overCap.cap} left for versions); the next run continues`,
+          );
+          break;
+        }
+        if (stoppedIn(out)) return stop('versions', out.notAttempted, incompleteIds);
+      }
+    }
+  } catch (err) {
+    const message = `the ${phase} phase failed after ${deleted} object(s) and ${versionsDeleted} version(s) were deleted: ${awsErrorCode(err)}: ${awsErrorMessage(err)}; deletions are idempotent and ordered, so the next run re-plans and resumes`;
+    return {
+      deleted,
+      bytesFreed,
+      errors,
+      incompleteBackups: incompleteIds,
+      skipped,
+      versionsDeleted,
+      failed: { phase, message },
+    };
   }
   return { deleted, bytesFreed, errors, incompleteBackups: incompleteIds, skipped, versionsDeleted };
 }
@@ -438,6 +481,7 @@ export async function runPruner(options: RunOptions): Promise<RunReport> {
       refused = `nothing deleted: the run plans ${capExceeded.planned} deletions, above maxDeletesPerRun ${capExceeded.cap}; review the plan, then raise the cap or prune by hand`;
     }
     let resume: string | undefined;
+    let failed: string | undefined;
     if (!options.dryRun && !refused) {
       if (shouldStop()) {
         resume = 'not executed: time ran out before this target; the next run re-plans and deletes';
@@ -448,6 +492,7 @@ export async function runPruner(options: RunOptions): Promise<RunReport> {
           maxVersions: Math.max(0, options.maxDeletesPerRun - totalPlanned - versionsPurged),
         });
         versionsPurged += outcome.versionsDeleted;
+        if (outcome.failed) failed = outcome.failed.message;
         if (outcome.stoppedAt) {
           resume = `stopped for time during the ${outcome.stoppedAt.phase} phase with ${outcome.stoppedAt.notAttempted} object(s) not attempted; deletions are idempotent and ordered, so the next run re-plans and resumes from there`;
         }
@@ -478,6 +523,7 @@ export async function runPruner(options: RunOptions): Promise<RunReport> {
       wal: plan.wal,
       freshness: plan.freshness,
       resume,
+      failed,
       requests: { ...store.requests },
     });
   }

@@ -31,6 +31,8 @@ export interface ObjectStore {
   readonly requests: RequestCounts;
   listPages(prefix: string): AsyncIterable<StoredObject[]>;
   getText(key: string): Promise<string>;
+  /** Resolves when the store can list object versions under `prefix` (one small request); throws when it cannot. */
+  probeVersionListing(prefix: string): Promise<void>;
   deleteKeys(keys: readonly string[], shouldStop?: () => boolean): Promise<DeleteOutcome>;
   /**
    * Deletes every version and delete marker under `prefix` whose key passes `select` (versioned buckets). Lists them

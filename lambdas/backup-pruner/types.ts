@@ -129,6 +129,8 @@ export interface TargetReport {
   readonly freshness?: BarmanFreshness;
   /** Set when the run stopped for time: what was left, and that the next run resumes by re-planning. */
   readonly resume?: string;
+  /** Set when a phase of the execution failed outright: the phase, what was deleted before it, and the cause. */
+  readonly failed?: string;
   readonly requests: RequestCounts;
 }
 

@@ -3,7 +3,9 @@ import { join } from 'node:path';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { createS3Client } from '../../lambdas/backup-pruner/adapters/s3-client';
 import { S3ObjectStore } from '../../lambdas/backup-pruner/adapters/s3-store';
+import { MemoryObjectStore, type MemoryObjects } from '../doubles/memory-object-store';
 import { type RunningS3rver, startS3rver } from '../integration/backup-pruner-s3rver';
+import { runBackupPrunerCli } from './backup-pruner-harness';
 import { NOW, backupInfoText, folder, seg } from '../lambdas/backup-pruner/fixtures';
 
 const ROOT = join(__dirname, '../..');
@@ -166,5 +168,86 @@ describe('platform-ops backup-pruner', () => {
     const run = await cli('--bucket', 'bkt', '--prefix', PREFIX, '--layout', 'barman', '--retention', '30 days');
     expect(run.status).toBe(2);
     expect(run.stderr).toMatch(/--retention must be like "30d"/);
+  });
+
+  it('--purge-versions on a store without ListObjectVersions (s3rver): refused while planning, JSON printed, exit 1', async () => {
+    // The plan itself learns that the store cannot list versions: a dry run already says so.
+    const run = await cli(...base(), '--purge-versions', '--json');
+    expect(run.status).toBe(1);
+    const out = JSON.parse(run.stdout);
+    expect(out).toMatchObject({ dryRun: true, deleted: 0, versionsDeleted: 0 });
+    expect(out.refused).toMatch(/purgeVersions needs ListObjectVersions/);
+    expect(run.stderr).toMatch(/hint: drop --purge-versions/);
+    expect(await keys()).toHaveLength(9);
+  });
+
+  it('a parse error is bad usage: one line and "see --help", exit 2 (not 40 lines of help)', async () => {
+    const run = await cli(...base(), '--max-deletes', '-1');
+    expect(run.status).toBe(2);
+    expect(
+      run.stderr
+        .trim()
+        .split('\n')
+        .filter(
+          (l) =>
+            !/Warning|node|^$|upgrade|a\.co|trace-warnings|versions published|AWS services|security updates/.test(l),
+        ),
+    ).toEqual([
+      expect.stringMatching(/^backup-pruner: bad usage: option '--max-deletes <n>' argument '-1' is invalid/),
+      "see 'platform-ops backup-pruner --help'",
+    ]);
+  });
+});
+
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const BEL_OR_RLO = /[\u0007\u202e]/;
+
+describe('platform-ops backup-pruner in process (in-memory store)', () => {
+  class FailingLooseStore extends MemoryObjectStore {
+    private calls = 0;
+    override async deleteKeys(keys: readonly string[], shouldStop?: () => boolean) {
+      // Data and manifests go; the WAL phase throws (a store that goes away mid-run).
+      if (++this.calls === 3)
+        throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9000'), { code: 'ECONNREFUSED' });
+      return super.deleteKeys(keys, shouldStop);
+    }
+  }
+  const objects = (now: Date): MemoryObjects => {
+    const m: MemoryObjects = new Map();
+    [60, 40, 1].forEach((days, i) => {
+      for (const o of folder({ endedDaysAgo: days, log: i + 1 }, now).objects)
+        m.set(o.key, {
+          size: o.size,
+          body: o.key.endsWith('backup.info') ? backupInfoText({ endedDaysAgo: days, log: i + 1 }, {}, now) : 'd',
+        });
+      m.set(`${PREFIX}wals/${seg(1, i + 1, 0).slice(0, 16)}/${seg(1, i + 1, 0)}`, { size: 16, body: 'w' });
+    });
+    return m;
+  };
+  const args = ['--bucket', 'bkt', '--prefix', PREFIX, '--layout', 'barman', '--retention', '30d', '--execute'];
+
+  it('a phase that fails after deleting prints the table with what was deleted and exits 1', async () => {
+    const run = await runBackupPrunerCli(args, new FailingLooseStore(objects(new Date())));
+    expect(run.status).toBe(1);
+    expect(run.stdout).toMatch(/^EXECUTE: barman/);
+    expect(run.stdout).toMatch(/Deleted: 2 object\(s\)/);
+    expect(run.stdout).toMatch(
+      /FAILED: the loose phase failed after 2 object\(s\) and 0 version\(s\) were deleted: ECONNREFUSED/,
+    );
+    expect(run.stderr).toMatch(/hint: check --endpoint-url/);
+  });
+
+  it('keys and store messages reach the terminal sanitised: no bidi override, no control character', async () => {
+    const now = new Date();
+    const store = new MemoryObjectStore(objects(now), () => true);
+    const run = await runBackupPrunerCli(args, store);
+    expect(run.status).toBe(1);
+    expect(run.stdout).toMatch(/error: .*: AccessDenied: locked/);
+    const evil = new MemoryObjectStore(new Map([[`${PREFIX}base/x\u202e\u0007/data`, { size: 1, body: 'd' }]]));
+    const json = await runBackupPrunerCli([...args, '--json'], evil);
+    expect(json.stdout).not.toMatch(BEL_OR_RLO);
+    expect(json.stdout).toContain('\\u202e');
+    const human = await runBackupPrunerCli(args, evil);
+    expect(human.stdout).not.toMatch(BEL_OR_RLO);
   });
 });

@@ -12,6 +12,8 @@ export type MemoryObjects = Map<string, { size: number; body: string; lastModifi
 export class MemoryObjectStore implements ObjectStore {
   readonly requests: RequestCounts = { list: 0, get: 0, delete: 0, listVersions: 0 };
   readonly deleteOrder: string[][] = [];
+  /** Set to make the store refuse ListObjectVersions (as s3rver and some MinIO setups do). */
+  versionListingError?: Error;
   constructor(
     readonly objects: Map<string, { size: number; body: string; lastModified?: Date }>,
     private readonly refuse: (key: string) => boolean = () => false,
@@ -32,6 +34,10 @@ export class MemoryObjectStore implements ObjectStore {
     const o = this.objects.get(key);
     if (!o) throw new Error(`NoSuchKey ${key}`);
     return o.body;
+  }
+  async probeVersionListing(_prefix: string): Promise<void> {
+    this.requests.listVersions++;
+    if (this.versionListingError) throw this.versionListingError;
   }
   async deleteKeys(keys: readonly string[], shouldStop: () => boolean = () => false): Promise<DeleteOutcome> {
     const deletedKeys = new Set<string>();
@@ -58,6 +64,7 @@ export class MemoryObjectStore implements ObjectStore {
     _maxVersions?: number,
   ): Promise<DeleteOutcome> {
     this.requests.listVersions++;
+    if (this.versionListingError) throw this.versionListingError;
     return { deleted: 0, deletedKeys: new Set(), errors: [], notAttempted: 0 };
   }
 }
@@ -89,6 +96,7 @@ export class VersionedMemoryObjectStore extends MemoryObjectStore {
     maxVersions = Number.POSITIVE_INFINITY,
   ): Promise<DeleteOutcome> {
     this.requests.listVersions++;
+    if (this.versionListingError) throw this.versionListingError;
     this.purgeCalls.push({ prefix, maxVersions });
     const keys = [...this.gone].filter((k) => k.startsWith(prefix) && select(k));
     const found = keys.length * this.versionsPerKey;

@@ -118,6 +118,11 @@ export class S3ObjectStore implements ObjectStore {
     return this.deleteIdentifiers(selected, shouldStop);
   }
 
+  async probeVersionListing(prefix: string): Promise<void> {
+    this.requests.listVersions++;
+    await this.client.send(new ListObjectVersionsCommand({ Bucket: this.bucket, Prefix: prefix, MaxKeys: 1 }));
+  }
+
   async *listVersionPages(prefix: string): AsyncIterable<VersionEntry[]> {
     let keyMarker: string | undefined;
     let versionMarker: string | undefined;

@@ -101,3 +101,24 @@ describe('backup-pruner config: retention is what the runtime parses', () => {
     expect(parseRetention(text).text).toBe(text);
   });
 });
+
+describe('backup-pruner config: every number has an upper bound, endpoints are http(s)', () => {
+  it('rejects freshness.maxBackupAgeHours 1e308 (it wrote "Threshold": null into the template)', () => {
+    const raw = example();
+    raw.jobs.backupPruner.freshness.maxBackupAgeHours = 1e308;
+    expect(issuesOf(raw).map((i) => i.path)).toContain('jobs.backupPruner.freshness.maxBackupAgeHours');
+  });
+
+  it.each(['file:///etc/passwd', 'ftp://minio:21', 'javascript:alert(1)'])('rejects endpointUrl %s', (url) => {
+    const issue = issuesOf(withTargets(target('a', 'bkt', 'd/', 'prefix', { endpointUrl: url }))).find(
+      (i) => i.path === 'jobs.backupPruner.targets[0].endpointUrl',
+    );
+    expect(issue?.message).toMatch(/http:\/\/ or https:\/\//);
+  });
+
+  it('still accepts an http MinIO endpoint', () => {
+    expect(() =>
+      parseConfig(withTargets(target('a', 'bkt', 'd/', 'prefix', { endpointUrl: 'http://minio:9000' }))),
+    ).not.toThrow();
+  });
+});

@@ -266,5 +266,66 @@ describe('runPruner', () => {
       ]);
       expect(t.resume).toMatch(/stopped for time during the versions phase/);
     });
+
+    it('a store that cannot list versions is refused while planning: nothing deleted, the next target still runs', async () => {
+      const noVersions = new VersionedMemoryObjectStore(bucket(), 2);
+      noVersions.versionListingError = Object.assign(
+        new Error('A header you provided implies functionality that is not implemented'),
+        { name: 'NotImplemented' },
+      );
+      const plain = new MemoryObjectStore(bucket());
+      const report = await runPruner({
+        targets: [versioned, { ...target, name: 'db2' }],
+        storeFor: (t) => (t.name === 'db' ? noVersions : plain),
+        now: NOW,
+        dryRun: false,
+        maxDeletesPerRun: 100,
+      });
+      const [first, second] = report.targets;
+      expect(first.refused).toMatch(
+        /purgeVersions needs ListObjectVersions, which s3:\/\/b\/.* refused \(NotImplemented: A header/,
+      );
+      expect(first.refused).toMatch(/turn purgeVersions off/);
+      expect(first.deleted).toBe(0);
+      expect(noVersions.deleteOrder).toEqual([]);
+      expect(first.backups.length).toBeGreaterThan(0);
+      expect(second.deleted).toBe(14);
+      expect(summarizeRun(report)).toMatchObject({ kind: 'prune-refused', severity: 'warning' });
+    });
+  });
+
+  describe('a phase that throws', () => {
+    class ThrowingPurgeStore extends VersionedMemoryObjectStore {
+      override async purgeVersions(): Promise<never> {
+        throw Object.assign(new Error('S3Client.ListObjectVersionsCommand timed out after 60000 ms'), {
+          name: 'TimeoutError',
+        });
+      }
+    }
+
+    it('is reported per target with what was already deleted; later targets still run', async () => {
+      const failing = new ThrowingPurgeStore(bucket(), 2);
+      const plain = new MemoryObjectStore(bucket());
+      const report = await runPruner({
+        targets: [
+          { ...target, purgeVersions: true },
+          { ...target, name: 'db2' },
+        ],
+        storeFor: (t) => (t.name === 'db' ? failing : plain),
+        now: NOW,
+        dryRun: false,
+        maxDeletesPerRun: 100,
+      });
+      const [first, second] = report.targets;
+      expect(first.deleted).toBe(14);
+      expect(first.failed).toMatch(
+        /^the versions phase failed after 14 object\(s\) and 0 version\(s\) were deleted: TimeoutError: S3Client\.ListObjectVersionsCommand timed out/,
+      );
+      expect(second.deleted).toBe(14);
+      expect(second.failed).toBeUndefined();
+      expect(report.deleted).toBe(28);
+      expect(summarizeRun(report)).toMatchObject({ kind: 'prune-failed', severity: 'warning' });
+      expect(summarizeRun(report).summary).toMatch(/failed: db(;|$)/);
+    });
   });
 });

@@ -305,3 +305,20 @@ describe('S3ObjectStore.getText', () => {
     await expect(st.getText('big')).rejects.toThrow(/5000000 bytes, more than the 1048576/);
   });
 });
+
+describe('S3ObjectStore.probeVersionListing', () => {
+  it('asks for one version under the prefix and resolves when the store can list versions', async () => {
+    s3.on(ListObjectVersionsCommand).resolves({ Versions: [], IsTruncated: false });
+    const st = store();
+    await expect(st.probeVersionListing('pg/db/')).resolves.toBeUndefined();
+    expect(s3).toHaveReceivedCommandWith(ListObjectVersionsCommand, { Bucket: 'bkt', Prefix: 'pg/db/', MaxKeys: 1 });
+    expect(st.requests.listVersions).toBe(1);
+  });
+
+  it('throws the store refusal (s3rver, some MinIO setups) so the planner can refuse before deleting', async () => {
+    s3.on(ListObjectVersionsCommand).rejects(
+      new S3ServiceException({ name: 'NotImplemented', $fault: 'server', $metadata: {}, message: 'not implemented' }),
+    );
+    await expect(store().probeVersionListing('pg/db/')).rejects.toMatchObject({ name: 'NotImplemented' });
+  });
+});
