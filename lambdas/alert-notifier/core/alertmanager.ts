@@ -317,6 +317,7 @@ export function notificationFromAlertmanager(group: AlertmanagerGroup, subject?:
     rawState: state === 'UNKNOWN' ? group.status : undefined,
     enteredAlarm: firing,
     severity: severityFromLabel(labels.severity),
+    severityFromInput: labels.severity !== undefined,
     description: annotations.summary ?? annotations.description ?? annotations.message,
     reason: annotations.summary && annotations.description ? annotations.description : undefined,
     fields,

@@ -66,15 +66,15 @@ describe('titles and wording', () => {
     [{ state: 'UNKNOWN', rawState: 'MAINTENANCE' }, '❔ MAINTENANCE: orders-db-cpu-high'],
     [
       { state: 'ALARM', cnpg: { signal: 'failover', cluster: 'orders-db' } },
-      '🔴 CNPG failover on cluster orders-db: orders-db-cpu-high',
+      '🔴 CNPG orders-db failover: orders-db-cpu-high',
     ],
     [
       { state: 'OK', previousState: 'ALARM', cnpg: { signal: 'failover', cluster: 'orders-db' } },
-      '✅ Recovered: CNPG failover on cluster orders-db (orders-db-cpu-high)',
+      '✅ Recovered: CNPG orders-db failover (orders-db-cpu-high)',
     ],
     [
       { state: 'ALARM', cnpg: { signal: 'backup-failed', cluster: 'billing-db' } },
-      '🔴 CNPG backup failure on cluster billing-db: orders-db-cpu-high',
+      '🔴 CNPG billing-db backup failure: orders-db-cpu-high',
     ],
   ])('%j → %s', (patch, title) => {
     expect(notificationTitle({ ...base, ...patch })).toBe(title);
@@ -299,7 +299,7 @@ describe('every fixture renders within Slack limits', () => {
         ),
       ),
     ).toBe(true);
-    expect(all[0].startsWith('<!here> 🔴 CNPG failover on cluster orders-db')).toBe(true);
+    expect(all[0].startsWith('<!here> 🔴 CNPG orders-db failover: orders-db-replication-role-changed')).toBe(true);
   });
 });
 
