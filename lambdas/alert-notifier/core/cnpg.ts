@@ -161,7 +161,8 @@ export function classifyCnpg(n: Notification, runbooks: RunbookLinks): Notificat
     ...(chart && !n.links.some((l) => l.url === chart) ? [{ text: 'Chart runbook', url: chart }] : []),
   ];
   const links = [...first, ...n.links.filter((l) => !first.some((f) => f.url === l.url))];
-  const event = failover !== undefined && (n.state === 'UNKNOWN' || n.state === 'INFO');
+  // A failover told by an event (no alarm state of its own) is at least a warning, never an unknown state.
+  const event = signal === 'failover' && (n.state === 'UNKNOWN' || n.state === 'INFO');
   return {
     ...n,
     ...(event

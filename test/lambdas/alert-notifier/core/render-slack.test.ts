@@ -14,7 +14,14 @@ import {
   type SlackPayload,
 } from '../../../../lambdas/alert-notifier/core/render-slack';
 import { payloadTexts, slackLimitViolations } from '../../../doubles/slack-limits';
-import { FIXTURES, fixtureJson, fixtureText, ROUTES_CONFIG, snsMessage } from '../../../doubles/alert-notifier-events';
+import {
+  FIXTURES,
+  fixtureJson,
+  fixtureMessage,
+  fixtureText,
+  ROUTES_CONFIG,
+  snsMessage,
+} from '../../../doubles/alert-notifier-events';
 
 const base: Notification = {
   kind: 'cloudwatch-alarm',
@@ -355,17 +362,6 @@ function withKey(value: Json, key: string): Json {
   return value;
 }
 
-/** How a fixture reaches the notifier. */
-function messageFor(fixture: string, content: string): InboundMessage {
-  if (fixture.startsWith('eventbridge-') || fixture === 'backup-job-failed.json') {
-    return { via: 'eventbridge', event: JSON.parse(content) as Record<string, unknown>, attributes: {} };
-  }
-  if (fixture === 'backup-vault-notification.txt') {
-    return snsMessage(content, { subject: 'Notification from AWS Backup', attributes: { State: 'FAILED' } });
-  }
-  return snsMessage(content);
-}
-
 /** The fixture itself, then variants with each long value injected into each value, then into all values. */
 function variants(fixture: string): { label: string; content: string }[] {
   const original = fixtureText(fixture);
@@ -440,7 +436,7 @@ describe('every fixture, with long values injected anywhere, renders within Slac
     const failures: string[] = [];
     let checked = 0;
     for (const { label, content } of variants(fixture)) {
-      const n = classifyCnpg(parseInbound(messageFor(fixture, content)), ROUTES_CONFIG.runbooks);
+      const n = classifyCnpg(parseInbound(fixtureMessage(fixture, content)), ROUTES_CONFIG.runbooks);
       for (const mention of ['none', 'channel'] as const) {
         const problems = violations(renderSlackMessage(n, mention), n);
         checked++;
