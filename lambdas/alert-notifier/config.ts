@@ -1,8 +1,10 @@
 import * as z from 'zod';
 import { functionOverrides, resourceName } from '../shared/config';
 
-/** CNPG signals the notifier recognises; each may have a runbook link. */
-export const CNPG_SIGNALS = ['failover', 'backup-failed'] as const;
+/** CNPG signals the notifier recognises (what an on-call engineer cares about); each may have a runbook link. */
+export const CNPG_SIGNALS = ['failover', 'backup-failed', 'replication', 'capacity', 'availability'] as const;
+
+export type CnpgSignal = (typeof CNPG_SIGNALS)[number];
 
 /**
  * A route sends matching messages to one named webhook in the webhook secret. A route matches when it gives at least
@@ -46,7 +48,10 @@ export const alertNotifierConfig = z
     cloudwatchAlarmEvents: z.boolean().default(true),
     /** Subscribe to EventBridge AWS Backup "Backup Job State Change" failures (FAILED, ABORTED, EXPIRED, COMPLETED with a message). */
     backupJobEvents: z.boolean().default(true),
-    /** Runbook links by CNPG signal; `{cluster}` is replaced with the (URL-encoded) cluster name. */
+    /**
+     * Runbook links by CNPG signal; `{cluster}` and `{namespace}` are replaced with the (URL-encoded) values. A link
+     * whose placeholder has no value is not shown (never a link with an empty `cluster=`).
+     */
     runbooks: z.partialRecord(z.enum(CNPG_SIGNALS), z.url({ protocol: /^https?$/ })).default({}),
     /** Seconds the webhook secret is cached in a warm container. */
     secretCacheSeconds: z.number().int().min(0).max(3600).default(300),

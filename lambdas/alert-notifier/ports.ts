@@ -47,9 +47,15 @@ export interface NotifierPorts {
 
 /* Errors of the webhook directory: the job tells an unusable route entry from an unreadable secret. */
 
-/** The webhook secret cannot be read or is not a JSON map: worth retrying (throttling, a fix to the secret). */
+/**
+ * The webhook secret cannot be read or is not a JSON map: worth retrying (throttling, a fix to the secret). `code`
+ * says why (AccessDeniedException, ResourceNotFoundException, ECONNREFUSED, TimeoutError...): never the value.
+ */
 export class WebhookSecretError extends Error {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    readonly code?: string,
+  ) {
     super(message);
     this.name = 'WebhookSecretError';
   }

@@ -20,7 +20,8 @@ export type InputKind =
   | 'fallback';
 
 /** A CNPG-specific signal recognised in the input (see core/cnpg.ts). */
-export type CnpgSignal = 'failover' | 'backup-failed';
+export type { CnpgSignal } from './config';
+import type { CnpgSignal } from './config';
 
 export interface NotificationField {
   readonly label: string;
@@ -76,7 +77,20 @@ export interface Notification {
   /** Identity of this transition across delivery paths (same alarm change via SNS and EventBridge). */
   readonly transitionKey?: string | undefined;
   /** Set by classifyCnpg. */
-  readonly cnpg?: { readonly signal: CnpgSignal; readonly cluster?: string | undefined } | undefined;
+  readonly cnpg?: CnpgFacts | undefined;
+  /** True when the severity was given by the input (an alert's `severity` label, a `severity` tag, an ops event). */
+  readonly severityFromInput?: boolean | undefined;
+}
+
+/** What the CNPG classification found. */
+export interface CnpgFacts {
+  readonly signal: CnpgSignal;
+  readonly cluster?: string | undefined;
+  readonly namespace?: string | undefined;
+  /** What happened, in a few words, when a CNPG chart rule named it ("no standby replicas (HA critical)"). */
+  readonly what?: string | undefined;
+  /** A failover event's old and new primary ("Failing over from pg-main-1 to pg-main-2"). */
+  readonly failover?: { readonly from: string; readonly to: string } | undefined;
 }
 
 /** Where a message came from, for routing by topic and for logs. */

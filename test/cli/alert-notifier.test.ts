@@ -39,7 +39,7 @@ describe('platform-ops alert-notifier (the real CLI)', () => {
       mention: 'here',
       cnpg: { signal: 'failover', cluster: 'orders-db' },
     });
-    expect(preview.payload.text).toMatch(/^<!here> 🔴 CNPG failover on cluster orders-db/);
+    expect(preview.payload.text).toMatch(/^<!here> 🔴 CNPG orders-db failover: orders-db-replication-role-changed/);
     expect(preview.payload.attachments[0].blocks[0].type).toBe('header');
   });
 

@@ -69,3 +69,14 @@ export const ROUTES_CONFIG = {
     'backup-failed': 'https://runbooks.example.com/cnpg/backup-failed?cluster={cluster}',
   },
 };
+
+/** How a fixture (file name, content) reaches the notifier: EventBridge events directly, the rest through SNS. */
+export function fixtureMessage(fixture: string, content = fixtureText(fixture)): InboundMessage {
+  if (fixture.startsWith('eventbridge-') || fixture === 'backup-job-failed.json') {
+    return { via: 'eventbridge', event: JSON.parse(content) as Record<string, unknown>, attributes: {} };
+  }
+  if (fixture === 'backup-vault-notification.txt') {
+    return snsMessage(content, { subject: 'Notification from AWS Backup', attributes: { State: 'FAILED' } });
+  }
+  return snsMessage(content);
+}

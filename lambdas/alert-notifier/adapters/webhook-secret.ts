@@ -5,6 +5,7 @@
  */
 import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { awsErrorCode } from '../../shared/aws-errors';
 import { asRecord } from '../core/json';
 import { InvalidWebhookUrlError, WebhookSecretError, type WebhookSecretSource } from '../ports';
 
@@ -22,6 +23,28 @@ export function webhookUrlProblem(value: unknown): string | undefined {
   if (url.protocol === 'https:') return undefined;
   if (url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname)) return undefined;
   return 'must be an https URL';
+}
+
+/** The shape of an error code worth logging (never free text, which could quote the secret's value). */
+const CODE = /^[A-Za-z][A-Za-z0-9_.]{0,63}$/;
+/** Wrappers whose own name says nothing: Powertools' GetParameterError carries the SDK error as its cause. */
+const WRAPPERS = new Set(['GetParameterError', 'Error']);
+
+/**
+ * Why the secret could not be read: the innermost meaningful code of the error and its causes (the SDK's
+ * AccessDeniedException / ResourceNotFoundException / ThrottlingException, a network code such as ECONNREFUSED,
+ * TimeoutError), else the error's name. Only names and codes are read, never a message.
+ */
+export function readFailureCode(err: unknown): string {
+  const chain: unknown[] = [];
+  for (let e: unknown = err; e && typeof e === 'object' && chain.length < 5; e = (e as { cause?: unknown }).cause)
+    chain.push(e);
+  for (const e of chain.reverse()) {
+    const { code, name } = e as { code?: unknown; name?: unknown };
+    for (const c of [code, awsErrorCode(e), name])
+      if (typeof c === 'string' && CODE.test(c) && !WRAPPERS.has(c)) return c;
+  }
+  return 'GetParameterError';
 }
 
 /** Loads the secret's parsed JSON value. */
@@ -42,8 +65,8 @@ export class WebhookDirectory implements WebhookSecretSource {
     try {
       value = await this.load();
     } catch (err) {
-      const name = (err as Error)?.name ?? 'Error';
-      throw new WebhookSecretError(`cannot read webhook secret "${this.secretName}": ${name}`);
+      const code = readFailureCode(err);
+      throw new WebhookSecretError(`cannot read webhook secret "${this.secretName}": ${code}`, code);
     }
     const map = asRecord(value);
     if (!map)

@@ -84,11 +84,58 @@ function objectEnd(body: string, start: number): number {
   return -1;
 }
 
-/** Key/value pairs of `"key": "value"` from text that is not valid JSON. */
+/** Where a value of the AWS-guide template ends: a quote followed by `,"key":` or the object's `}`. */
+const VALUE_END = /[ \t\r\n]{0,16}(?:,[ \t\r\n]{0,16}"[A-Za-z_][A-Za-z0-9_]{0,127}"[ \t\r\n]{0,16}:|\})/y;
+const KEY_START = /"([A-Za-z_][A-Za-z0-9_]{0,127})"[ \t\r\n]{0,16}:[ \t\r\n]{0,16}(")?/g;
+const SECTION = /^(labels|annotations|commonLabels|commonAnnotations|groupLabels)$/;
+
+/** `"key": "value"` pairs of JSON whose values were not escaped, by section (`labels`, `annotations`, top level). */
+interface LooseObject {
+  readonly top: Record<string, string>;
+  readonly sections: Record<string, Record<string, string>>;
+}
+
+/**
+ * Reads `"key": "value"` pairs from JSON-template output that is not valid JSON (the AWS AMP guide's template does not
+ * escape values, so a quote or newline in a description breaks it). A value runs to the quote that is followed by
+ * `,"nextKey":` or by the `}` closing its object, so a description with quotes in it is recovered whole; pairs
+ * inside `"labels": {...}` and `"annotations": {...}` are kept apart. Linear in the text: every quote is checked once
+ * with a bounded pattern.
+ */
+export function looseObject(text: string): LooseObject {
+  const top: Record<string, string> = {};
+  const sections: Record<string, Record<string, string>> = {};
+  let section: string | undefined;
+  KEY_START.lastIndex = 0;
+  for (let m = KEY_START.exec(text); m !== null; m = KEY_START.exec(text)) {
+    const key = m[1];
+    if (m[2] === undefined) {
+      // `"key": {` opens a section; any other value (number, list) is skipped.
+      const brace = /^\{/.test(text.slice(KEY_START.lastIndex, KEY_START.lastIndex + 1));
+      section = brace && SECTION.test(key) ? key : section;
+      if (brace && SECTION.test(key)) sections[key] ??= {};
+      continue;
+    }
+    const start = KEY_START.lastIndex;
+    let end = text.indexOf('"', start);
+    for (; end >= 0; end = text.indexOf('"', end + 1)) {
+      VALUE_END.lastIndex = end + 1;
+      if (VALUE_END.test(text)) break;
+    }
+    const value = text.slice(start, end < 0 ? text.length : end);
+    const target = section ? sections[section] : top;
+    target[key] ??= value;
+    if (end < 0) break;
+    KEY_START.lastIndex = end + 1;
+    if (/^[ \t\r\n]{0,16}\}/.test(text.slice(end + 1, end + 20))) section = undefined;
+  }
+  return { top, sections };
+}
+
+/** Key/value pairs of `"key": "value"` from text that is not valid JSON, all sections together. */
 function loosePairs(fragment: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const m of fragment.matchAll(/"([A-Za-z_][A-Za-z0-9_]*)"\s*:\s*"([^"\n]{0,500})"/g)) out[m[1]] ??= m[2];
-  return out;
+  const { top, sections } = looseObject(fragment);
+  return { ...Object.assign({}, ...Object.values(sections)), ...top } as Record<string, string>;
 }
 
 function objectAfterKey(body: string, key: string): JsonRecord | undefined {
@@ -127,9 +174,16 @@ export function salvageAlertmanagerJson(body: string): AlertmanagerGroup {
       const parsed = asRecord(tryParseJson(fragment));
       if (parsed) alerts.push(alertFromRecord(parsed));
       else {
-        const pairs = loosePairs(fragment);
-        const { status: alertStatus, startsAt, endsAt, generatorURL, fingerprint: _f, ...rest } = pairs;
-        alerts.push({ status: alertStatus ?? status, labels: rest, annotations: {}, startsAt, endsAt, generatorURL });
+        const loose = looseObject(fragment);
+        const { status: alertStatus, startsAt, endsAt, generatorURL, fingerprint: _f, ...rest } = loose.top;
+        alerts.push({
+          status: alertStatus ?? status,
+          labels: { ...rest, ...loose.sections.labels },
+          annotations: { ...loose.sections.annotations },
+          startsAt,
+          endsAt,
+          generatorURL,
+        });
       }
       i = end;
     }
@@ -317,6 +371,7 @@ export function notificationFromAlertmanager(group: AlertmanagerGroup, subject?:
     rawState: state === 'UNKNOWN' ? group.status : undefined,
     enteredAlarm: firing,
     severity: severityFromLabel(labels.severity),
+    severityFromInput: labels.severity !== undefined,
     description: annotations.summary ?? annotations.description ?? annotations.message,
     reason: annotations.summary && annotations.description ? annotations.description : undefined,
     fields,

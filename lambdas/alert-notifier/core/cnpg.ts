@@ -1,4 +1,5 @@
 import { FRESHNESS_METRICS, TARGET_DIMENSION } from '../../shared/backup-freshness';
+import { chartRule } from './cnpg-rules';
 import { encodeUriPart } from './links';
 import type { CnpgSignal, Notification, NotificationLink } from '../types';
 
@@ -41,6 +42,8 @@ const MAX_NAME = 253;
 
 /** Label/tag/dimension keys that name the CNPG cluster, best first. */
 const CLUSTER_KEYS = [
+  // The CloudNativePG chart's rules label every alert with it.
+  'cnpg_cluster',
   'cnpg_io_cluster',
   'cnpg.io/cluster',
   'cnpg-cluster',
@@ -84,6 +87,8 @@ export function cnpgClusterName(n: Notification): string | undefined {
 
 /** Which CNPG signal, if any, the message carries. Backup jobs of AWS Backup are never CNPG backups. */
 export function detectCnpgSignal(n: Notification): CnpgSignal | undefined {
+  const rule = chartRule(n.tags.alertname ?? n.name);
+  if (rule) return rule.signal;
   const haystack = [
     n.name,
     n.description ?? '',
@@ -95,7 +100,7 @@ export function detectCnpgSignal(n: Notification): CnpgSignal | undefined {
     .join('\n');
   const isCnpg =
     CNPG_CONTEXT.test(haystack) ||
-    CLUSTER_KEYS.slice(0, 5).some((k) => n.tags[k] !== undefined || n.dimensions?.[k] !== undefined);
+    CLUSTER_KEYS.slice(0, 6).some((k) => n.tags[k] !== undefined || n.dimensions?.[k] !== undefined);
   if (FAILOVER_SPECIFIC.some((re) => re.test(haystack)) || (isCnpg && FAILOVER_GENERIC.some((re) => re.test(haystack))))
     return 'failover';
   if (n.kind === 'backup-job' || n.kind === 'backup-notification') return undefined;
@@ -108,19 +113,62 @@ export function detectCnpgSignal(n: Notification): CnpgSignal | undefined {
   return undefined;
 }
 
-/** A runbook URL with `{cluster}` filled in (URL-encoded; empty when the cluster is unknown). */
-export function runbookUrl(template: string | undefined, cluster: string | undefined): string | undefined {
-  return template?.replaceAll('{cluster}', encodeUriPart(cluster ?? ''));
+/**
+ * A runbook URL with `{cluster}` and `{namespace}` filled in (URL-encoded). Undefined when there is no template, or
+ * when a placeholder the template uses has no value: never a link with an empty `cluster=`.
+ */
+export function runbookUrl(
+  template: string | undefined,
+  cluster: string | undefined,
+  namespace?: string | undefined,
+): string | undefined {
+  if (template === undefined) return undefined;
+  const values: Record<string, string | undefined> = { '{cluster}': cluster, '{namespace}': namespace };
+  let url = template;
+  for (const [placeholder, value] of Object.entries(values)) {
+    if (!url.includes(placeholder)) continue;
+    if (value === undefined || value.trim() === '') return undefined;
+    url = url.replaceAll(placeholder, encodeUriPart(value.trim()));
+  }
+  return url;
 }
 
-/** Adds the CNPG signal, cluster name and runbook link to a notification when it is about CNPG failover or backups. */
+/** The old and new primary of a failover event ("Failing over from pg-main-1 to pg-main-2"). */
+function failoverPods(n: Notification): { from: string; to: string } | undefined {
+  const text = [n.name, n.description ?? '', n.reason ?? '', ...n.signals]
+    .map((t) => t.slice(0, MAX_SCANNED))
+    .join('\n');
+  const m = /Failing over from ([a-z0-9][a-z0-9.-]{0,252}) to ([a-z0-9][a-z0-9.-]{0,252})/.exec(text);
+  return m ? { from: m[1], to: m[2] } : undefined;
+}
+
+/**
+ * Adds the CNPG signal, cluster, namespace and runbook links to a notification about CNPG: a rule of the CNPG chart
+ * (by name, with the chart's runbook), else one the patterns recognise. The configured runbook of the signal comes
+ * first. A failover event is at least a warning, never an unknown state.
+ */
 export function classifyCnpg(n: Notification, runbooks: RunbookLinks): Notification {
   const signal = detectCnpgSignal(n);
   if (!signal) return n;
+  const rule = chartRule(n.tags.alertname ?? n.name);
   const cluster = cnpgClusterName(n);
-  const url = runbookUrl(runbooks[signal], cluster);
-  const links: NotificationLink[] = url
-    ? [{ text: 'Runbook', url }, ...n.links.filter((l) => l.url !== url)]
-    : [...n.links];
-  return { ...n, cnpg: { signal, cluster }, links };
+  const namespace = n.tags.namespace?.trim() || n.dimensions?.namespace?.trim() || undefined;
+  const failover = signal === 'failover' ? failoverPods(n) : undefined;
+  const configured = runbookUrl(runbooks[signal], cluster, namespace);
+  const chart = rule?.runbook;
+  const first: NotificationLink[] = [
+    ...(configured ? [{ text: 'Runbook', url: configured }] : []),
+    ...(chart && !n.links.some((l) => l.url === chart) ? [{ text: 'Chart runbook', url: chart }] : []),
+  ];
+  const links = [...first, ...n.links.filter((l) => !first.some((f) => f.url === l.url))];
+  // A failover told by an event (no alarm state of its own) is at least a warning, never an unknown state.
+  const event = signal === 'failover' && (n.state === 'UNKNOWN' || n.state === 'INFO');
+  return {
+    ...n,
+    ...(event
+      ? { state: 'WARNING' as const, rawState: undefined, severity: n.severity === 'critical' ? 'critical' : 'warning' }
+      : {}),
+    cnpg: { signal, cluster, namespace, what: rule?.what, failover },
+    links,
+  };
 }

@@ -1,6 +1,13 @@
 import { asArray, asRecord, text, type JsonRecord } from './json';
 import type { InboundBatch, InboundMessage, RejectedRecord } from '../types';
 
+/** What a value is, in words: `a list`, `null`, `a string`... */
+function describeValue(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  return typeof value === 'undefined' ? 'missing' : `a ${typeof value}`;
+}
+
 function snsAttributes(raw: unknown): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [name, attr] of Object.entries(asRecord(raw) ?? {})) {
@@ -19,7 +26,7 @@ export function extractInbound(event: unknown): InboundBatch {
   if (!root)
     return {
       messages: [],
-      rejected: [{ index: -1, reason: `event is ${event === null ? 'null' : typeof event}, not an object` }],
+      rejected: [{ index: -1, reason: `event is ${describeValue(event)}, not an object` }],
     };
   if (typeof root['detail-type'] === 'string' && typeof root.source === 'string') {
     return {

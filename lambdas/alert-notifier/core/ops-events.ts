@@ -39,6 +39,7 @@ export function parseOpsEventNotification(event: OpsEvent): Notification {
     state,
     enteredAlarm: state === 'ALARM',
     severity: event.severity,
+    severityFromInput: true,
     description: event.summary,
     fields,
     items: [],

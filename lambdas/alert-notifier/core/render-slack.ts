@@ -162,15 +162,59 @@ function stateWord(state: NotificationState, raw: string | undefined): string {
   return state;
 }
 
+/**
+ * The state as shown (colour, icon): an alarm whose input says it is a warning or info (an alert's `severity` label,
+ * a `severity` tag) reads and looks like one; the state word (ALARM) never overrides the alert's own severity.
+ */
+export function shownState(n: Notification): NotificationState {
+  if (n.state === 'ALARM' && n.severityFromInput && n.severity !== 'critical')
+    return n.severity === 'warning' ? 'WARNING' : 'INFO';
+  return n.state;
+}
+
+const CNPG_SIGNAL_WORDS: Record<NonNullable<Notification['cnpg']>['signal'], string> = {
+  failover: 'failover',
+  'backup-failed': 'backup failure',
+  replication: 'replication',
+  capacity: 'capacity',
+  availability: 'availability',
+};
+
+/** What a person reads first about CNPG: what happened, where, how bad. */
+function cnpgTitle(n: Notification, cnpg: NonNullable<Notification['cnpg']>): string {
+  const where = [cnpg.namespace, cnpg.cluster].filter((v) => v !== undefined && v !== '').join('/');
+  const subject = where === '' ? 'CNPG' : `CNPG ${where}`;
+  const more = n.items.length > 1 ? ` (${n.items.length} alerts)` : '';
+  const signal = CNPG_SIGNAL_WORDS[cnpg.signal];
+  if (cnpg.failover && n.state !== 'OK')
+    return `🔁 ${subject} failed over: ${cnpg.failover.from} → ${cnpg.failover.to}`;
+  if (n.state === 'OK')
+    return cnpg.what
+      ? `${STATE_ICONS.OK} Recovered: ${subject}: ${cnpg.what}${more}`
+      : `${STATE_ICONS.OK} Recovered: ${subject} ${signal} (${n.name})`;
+  const state = shownState(n);
+  const icon =
+    state === 'UNKNOWN' || state === 'INSUFFICIENT_DATA'
+      ? n.severity === 'critical'
+        ? STATE_ICONS.ALARM
+        : STATE_ICONS.WARNING
+      : STATE_ICONS[state];
+  return cnpg.what ? `${icon} ${subject}: ${cnpg.what}${more}` : `${icon} ${subject} ${signal}: ${n.name}${more}`;
+}
+
 /** The title: state first, recovery worded as recovery, CNPG signals named with their cluster. */
 export function notificationTitle(n: Notification): string {
   const recovered = n.state === 'OK' && (n.previousState === 'ALARM' || n.previousState === undefined);
-  if (n.cnpg) {
-    const cluster = n.cnpg.cluster ? ` on cluster ${n.cnpg.cluster}` : '';
-    const what = n.cnpg.signal === 'failover' ? `CNPG failover${cluster}` : `CNPG backup failure${cluster}`;
-    if (n.state === 'OK') return `${STATE_ICONS.OK} Recovered: ${what} (${n.name})`;
-    if (n.state === 'ALARM') return `${STATE_ICONS.ALARM} ${what}: ${n.name}`;
-    return `${STATE_ICONS[n.state]} ${what} (${stateWord(n.state, n.rawState)}): ${n.name}`;
+  if (n.cnpg) return cnpgTitle(n, n.cnpg);
+  switch (shownState(n)) {
+    case 'WARNING':
+      if (n.state === 'ALARM') return `${STATE_ICONS.WARNING} Warning: ${n.name}`;
+      break;
+    case 'INFO':
+      if (n.state === 'ALARM') return `${STATE_ICONS.INFO} ${n.name}`;
+      break;
+    default:
+      break;
   }
   switch (n.state) {
     case 'ALARM':
@@ -330,5 +374,5 @@ export function renderSlackMessage(n: Notification, mention: Mention = 'none'): 
     if (blocksTextLength(blocks) < SLACK_LIMITS.blocksText) break;
   }
   const text = fallbackText(n, mention);
-  return { text, attachments: [{ color: STATE_COLORS[n.state], fallback: text, blocks }] };
+  return { text, attachments: [{ color: STATE_COLORS[shownState(n)], fallback: text, blocks }] };
 }

@@ -59,7 +59,9 @@ describe('AlertNotifier.handle', () => {
     expect(outcome).toEqual({ sent: 4, duplicates: 0, rejected: 0, permanentFailures: 0, transientFailures: 0 });
     // The ops event is a warning (a refused prune): no severity or tag route matches, so the default route.
     expect(h.sent.map((s) => s.route)).toEqual(['platform', 'oncall', 'platform', 'platform']);
-    expect(h.sent[1].payload.text.startsWith('<!here> 🔴 CNPG failover on cluster orders-db')).toBe(true);
+    expect(
+      h.sent[1].payload.text.startsWith('<!here> 🔴 CNPG orders-db failover: orders-db-replication-role-changed'),
+    ).toBe(true);
     expect(h.metrics).toMatchObject({ MessagesSent: 4, CnpgSignals: 2 });
   });
 

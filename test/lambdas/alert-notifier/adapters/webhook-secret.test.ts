@@ -122,3 +122,51 @@ describe('WebhookDirectory with Powertools Parameters', () => {
     expect(webhookUrlProblem(value)).toBe(problem);
   });
 });
+
+describe('a failed secret read says why, never the value (issue 9 item 9)', () => {
+  const value = JSON.stringify(URLS);
+  it.each<[string, Error, string]>([
+    [
+      'access denied',
+      Object.assign(new Error(`User arn:aws:iam::1:role/x is not authorized; value ${value}`), {
+        name: 'AccessDeniedException',
+      }),
+      'AccessDeniedException',
+    ],
+    [
+      'not found',
+      new ResourceNotFoundException({ message: "Secrets Manager can't find the specified secret.", $metadata: {} }),
+      'ResourceNotFoundException',
+    ],
+    [
+      'connection refused',
+      Object.assign(new Error('connect ECONNREFUSED 10.0.0.1:443'), { code: 'ECONNREFUSED' }),
+      'ECONNREFUSED',
+    ],
+    [
+      'timed out',
+      Object.assign(new Error('GetSecretValue timed out after 5000 ms'), { name: 'TimeoutError' }),
+      'TimeoutError',
+    ],
+  ])('%s → the code %s', async (_name, error, code) => {
+    secretsMock.on(GetSecretValueCommand).rejects(error);
+    const thrown = await directory(0)
+      .urlFor('platform')
+      .catch((e: unknown) => e);
+    expect(thrown).toBeInstanceOf(WebhookSecretError);
+    expect(thrown).toMatchObject({
+      code,
+      message: `cannot read webhook secret "platform-ops/slack-webhooks": ${code}`,
+    });
+    expect(String((thrown as Error).message)).not.toContain('hooks.slack.com');
+  });
+
+  it('a value that is not JSON: the transform error is named, the value is not quoted', async () => {
+    secretsMock.on(GetSecretValueCommand).resolves({ SecretString: 'https://hooks.slack.com/services/T/B/notjson' });
+    const thrown = await directory(0)
+      .urlFor('platform')
+      .catch((e: unknown) => e);
+    expect(thrown).toMatchObject({ code: 'TransformParameterError' });
+    expect(String((thrown as Error).message)).not.toContain('hooks.slack.com');
+  });
+});

@@ -21,7 +21,7 @@ describe('parseInbound: Alertmanager notifications (text, JSON, salvaged JSON)',
     expect(n.items[0].lines.find((l) => l.label === 'Labels')?.value).toBe(
       'cnpg_io_cluster=orders-db, namespace=databases, pod=orders-db-2, severity=critical',
     );
-    expect(n.cnpg).toEqual({ signal: 'failover', cluster: 'orders-db' });
+    expect(n.cnpg).toEqual({ signal: 'failover', cluster: 'orders-db', namespace: 'databases' });
     expect(n.links.map((l) => l.text)).toEqual(['Runbook', 'Runbook', 'Source']);
   });
 
@@ -42,7 +42,12 @@ describe('parseInbound: Alertmanager notifications (text, JSON, salvaged JSON)',
       severity: 'warning',
       description: 'CNPG cluster billing-db: backup failed',
     });
-    expect(n.cnpg).toEqual({ signal: 'backup-failed', cluster: 'billing-db' });
+    expect(n.cnpg).toEqual({
+      signal: 'backup-failed',
+      cluster: 'billing-db',
+      namespace: 'databases',
+      what: 'backup failed',
+    });
     expect(n.links.map((l) => l.url)).toEqual([
       'https://runbooks.example.com/cnpg/backup-failed?cluster=billing-db',
       'https://github.com/cloudnative-pg/charts/blob/main/charts/cluster/docs/runbooks/CNPGClusterBackupFailed.md',

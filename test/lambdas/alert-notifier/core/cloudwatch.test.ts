@@ -82,7 +82,7 @@ describe('parseInbound: CloudWatch alarms (SNS and EventBridge)', () => {
     expect(field(n, 'Threshold')).toBe('0');
     expect(field(n, 'Recent datapoints')).toBe('3');
     expect(n.tags).toEqual({ team: 'dba' });
-    expect(n.cnpg).toEqual({ signal: 'backup-failed', cluster: 'orders-db' });
+    expect(n.cnpg).toEqual({ signal: 'backup-failed', cluster: 'orders-db', namespace: 'databases' });
     expect(n.links.map((l) => l.url)).toContain(
       'https://eu-central-1.console.aws.amazon.com/cloudwatch/home?region=eu-central-1#alarmsV2:alarm/orders-db-wal-archive-failures',
     );

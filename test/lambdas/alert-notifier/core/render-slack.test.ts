@@ -14,7 +14,14 @@ import {
   type SlackPayload,
 } from '../../../../lambdas/alert-notifier/core/render-slack';
 import { payloadTexts, slackLimitViolations } from '../../../doubles/slack-limits';
-import { FIXTURES, fixtureJson, fixtureText, ROUTES_CONFIG, snsMessage } from '../../../doubles/alert-notifier-events';
+import {
+  FIXTURES,
+  fixtureJson,
+  fixtureMessage,
+  fixtureText,
+  ROUTES_CONFIG,
+  snsMessage,
+} from '../../../doubles/alert-notifier-events';
 
 const base: Notification = {
   kind: 'cloudwatch-alarm',
@@ -66,15 +73,15 @@ describe('titles and wording', () => {
     [{ state: 'UNKNOWN', rawState: 'MAINTENANCE' }, '❔ MAINTENANCE: orders-db-cpu-high'],
     [
       { state: 'ALARM', cnpg: { signal: 'failover', cluster: 'orders-db' } },
-      '🔴 CNPG failover on cluster orders-db: orders-db-cpu-high',
+      '🔴 CNPG orders-db failover: orders-db-cpu-high',
     ],
     [
       { state: 'OK', previousState: 'ALARM', cnpg: { signal: 'failover', cluster: 'orders-db' } },
-      '✅ Recovered: CNPG failover on cluster orders-db (orders-db-cpu-high)',
+      '✅ Recovered: CNPG orders-db failover (orders-db-cpu-high)',
     ],
     [
       { state: 'ALARM', cnpg: { signal: 'backup-failed', cluster: 'billing-db' } },
-      '🔴 CNPG backup failure on cluster billing-db: orders-db-cpu-high',
+      '🔴 CNPG billing-db backup failure: orders-db-cpu-high',
     ],
   ])('%j → %s', (patch, title) => {
     expect(notificationTitle({ ...base, ...patch })).toBe(title);
@@ -299,7 +306,7 @@ describe('every fixture renders within Slack limits', () => {
         ),
       ),
     ).toBe(true);
-    expect(all[0].startsWith('<!here> 🔴 CNPG failover on cluster orders-db')).toBe(true);
+    expect(all[0].startsWith('<!here> 🔴 CNPG orders-db failover: orders-db-replication-role-changed')).toBe(true);
   });
 });
 
@@ -353,17 +360,6 @@ function withKey(value: Json, key: string): Json {
   if (value && typeof value === 'object')
     return { ...Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withKey(v, key)])), [key]: 'x' };
   return value;
-}
-
-/** How a fixture reaches the notifier. */
-function messageFor(fixture: string, content: string): InboundMessage {
-  if (fixture.startsWith('eventbridge-') || fixture === 'backup-job-failed.json') {
-    return { via: 'eventbridge', event: JSON.parse(content) as Record<string, unknown>, attributes: {} };
-  }
-  if (fixture === 'backup-vault-notification.txt') {
-    return snsMessage(content, { subject: 'Notification from AWS Backup', attributes: { State: 'FAILED' } });
-  }
-  return snsMessage(content);
 }
 
 /** The fixture itself, then variants with each long value injected into each value, then into all values. */
@@ -440,7 +436,7 @@ describe('every fixture, with long values injected anywhere, renders within Slac
     const failures: string[] = [];
     let checked = 0;
     for (const { label, content } of variants(fixture)) {
-      const n = classifyCnpg(parseInbound(messageFor(fixture, content)), ROUTES_CONFIG.runbooks);
+      const n = classifyCnpg(parseInbound(fixtureMessage(fixture, content)), ROUTES_CONFIG.runbooks);
       for (const mention of ['none', 'channel'] as const) {
         const problems = violations(renderSlackMessage(n, mention), n);
         checked++;
