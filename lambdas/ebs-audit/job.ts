@@ -271,6 +271,8 @@ export interface AuditRunOptions {
   readonly scanMarked: boolean;
   /** True once the run must stop starting new work (Lambda time budget). */
   readonly shouldStop?: () => boolean;
+  /** Told after each account is entered and each scope is done (the CLI shows progress on stderr). */
+  readonly onProgress?: (progress: AuditProgress) => void;
   /** Prices per region (once per region per run); defaults to the built-in table (`prices`). */
   readonly pricing?: RegionPriceResolver;
   /** The built-in table used when no `pricing` resolver is given. */
@@ -295,6 +297,15 @@ export class CredentialCache {
 
 function destroy(client: { destroy?: () => void }): void {
   client.destroy?.();
+}
+
+/** How far an audit run is: accounts entered (or given up), scopes done out of those known so far. */
+export interface AuditProgress {
+  readonly accountsTotal: number;
+  readonly accountsDone: number;
+  readonly scopesTotal: number;
+  readonly scopesDone: number;
+  readonly volumes: number;
 }
 
 export async function runAudit(
@@ -345,6 +356,17 @@ export async function runAudit(
     accounts = [...new Set(options.accounts)];
   }
 
+  let accountsDone = 0;
+  let scopesTotal = 0;
+  let scopesDone = 0;
+  const progress = () =>
+    options.onProgress?.({
+      accountsTotal: accounts.length,
+      accountsDone,
+      scopesTotal,
+      scopesDone,
+      volumes: volumes.length,
+    });
   const limit = createLimiter(options.concurrency);
   const sessionName = auditSessionName(options.runId);
   const sts = factory.sts(options.homeRegion);
@@ -440,8 +462,19 @@ export async function runAudit(
         destroy(ec2);
       }
     });
+    accountsDone += 1;
+    scopesTotal += prepared?.regions.length ?? 0;
+    progress();
     if (!prepared) return;
-    await Promise.all(prepared.regions.map((region) => limit(() => scanRegion(account, region, prepared.creds))));
+    await Promise.all(
+      prepared.regions.map((region) =>
+        limit(async () => {
+          await scanRegion(account, region, prepared.creds);
+          scopesDone += 1;
+          progress();
+        }),
+      ),
+    );
   };
 
   try {
