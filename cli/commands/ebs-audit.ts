@@ -1,10 +1,15 @@
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { awsAccountId, awsRegion } from '../../lambdas/shared/config';
+import * as z from 'zod';
+import { awsAccountId, awsRegion, MAX_TAGS, resourceName, tagKey, tagValue } from '../../lambdas/shared/config';
+import { inStage, StageError } from '../../lambdas/shared/stage-error';
+import { sanitizeText } from '../../lambdas/shared/text';
 import {
+  EBS_AUDIT_LIMITS,
   EBS_AUDIT_MARK_TAG_KEY,
   EBS_AUDIT_PRICE_SOURCES,
   ebsAuditConfig,
+  externalIdSchema,
   type EbsAuditPriceSourceSetting,
 } from '../../lambdas/ebs-audit/config';
 import { sdkClientFactory } from '../../lambdas/ebs-audit/adapters/clients';
@@ -12,7 +17,7 @@ import { priceResolverFor } from '../../lambdas/ebs-audit/adapters/price-resolve
 import { buildJsonReport, usd, volumesToCsv } from '../../lambdas/ebs-audit/core/report';
 import { summarizeAudit } from '../../lambdas/ebs-audit/core/summary';
 import { compareByCost } from '../../lambdas/ebs-audit/core/volumes';
-import { runAudit } from '../../lambdas/ebs-audit/job';
+import { runAudit, type AuditProgress } from '../../lambdas/ebs-audit/job';
 import type { AuditClientFactory } from '../../lambdas/ebs-audit/ports';
 import type { AuditRunOutput } from '../../lambdas/ebs-audit/types';
 import { createAwsClient } from '../../lambdas/shared/aws-clients';
@@ -27,6 +32,11 @@ export interface EbsAuditCliDeps {
   readonly out?: Writer;
   readonly err?: Writer;
   readonly now?: () => Date;
+  /** Whether stdout / stderr are terminals (default: the process's); decides how progress is shown. */
+  readonly outIsTTY?: boolean;
+  readonly errIsTTY?: boolean;
+  /** Clock for progress throttling (ms). */
+  readonly monotonicMs?: () => number;
 }
 
 interface Options {
@@ -40,19 +50,29 @@ interface Options {
   concurrency: number;
   pricing: EbsAuditPriceSourceSetting;
   format: 'table' | 'csv' | 'json';
+  json?: boolean;
+  progress: boolean;
 }
 
-function listOf(name: string, schema: typeof awsAccountId) {
+/** A flag value checked with the config's own schema: a bad one is a usage error naming the flag. */
+function checked<T>(flag: string, schema: z.ZodType<T>) {
+  return (value: string): T => {
+    const r = schema.safeParse(value);
+    if (!r.success)
+      throw new InvalidArgumentError(`${flag}: ${JSON.stringify(value.slice(0, 60))} ${r.error.issues[0].message}`);
+    return r.data;
+  };
+}
+
+function listOf(name: string, schema: z.ZodType<string>, max: number) {
   return (value: string): string[] => {
     const items = value
       .split(',')
       .map((s) => s.trim())
       .filter(Boolean);
     if (items.length === 0) throw new InvalidArgumentError(`${name} needs at least one value`);
-    for (const item of items) {
-      const r = schema.safeParse(item);
-      if (!r.success) throw new InvalidArgumentError(`${name}: "${item}" ${r.error.issues[0].message}`);
-    }
+    if (items.length > max) throw new InvalidArgumentError(`${name} takes at most ${max} values (got ${items.length})`);
+    for (const item of items) checked(name, schema)(item);
     return items;
   };
 }
@@ -68,6 +88,46 @@ async function localIdentity(): Promise<{ account: string; region: string }> {
     sts.destroy();
   }
 }
+
+/**
+ * Progress on stderr: a bar redrawn in place on a terminal, a plain line at most every 5 s otherwise, nothing when
+ * the output is CSV/JSON for a pipe (a machine reads it) or with --no-progress.
+ */
+export function progressReporter(
+  err: Writer,
+  mode: 'bar' | 'lines' | 'off',
+  nowMs: () => number,
+): { update: (p: AuditProgress) => void; finish: () => void } {
+  let last = -Infinity;
+  let drawn = false;
+  const text = (p: AuditProgress) =>
+    `${p.accountsDone}/${p.accountsTotal} account(s) entered, ${p.scopesDone}/${p.scopesTotal} account/region(s) scanned, ${p.volumes} unattached volume(s)`;
+  return {
+    update: (p) => {
+      if (mode === 'off') return;
+      const now = nowMs();
+      const complete = p.accountsDone === p.accountsTotal && p.scopesDone === p.scopesTotal;
+      if (mode === 'bar') {
+        if (now - last < 100 && !complete) return;
+        last = now;
+        const total = Math.max(p.scopesTotal, 1);
+        const share = p.accountsTotal === 0 ? 1 : (p.accountsDone / p.accountsTotal) * (p.scopesDone / total);
+        const filled = Math.round(share * 20);
+        err.write(`\r\x1b[2Kebs-audit [${'#'.repeat(filled)}${'.'.repeat(20 - filled)}] ${text(p)}`);
+        drawn = true;
+      } else {
+        if (now - last < 5_000 && !complete) return;
+        last = now;
+        err.write(`ebs-audit: ${text(p)}\n`);
+      }
+    },
+    finish: () => {
+      if (drawn) err.write('\r\x1b[2K');
+    },
+  };
+}
+
+const line = (text: string) => sanitizeText(text, { max: 400 });
 
 /** Rows for people: most expensive first, with flags spelled out. */
 export function auditTableRows(result: AuditRunOutput): Record<string, Cell>[] {
@@ -188,7 +248,7 @@ export function registerEbsAuditCommand(program: Command, deps: EbsAuditCliDeps 
     .description('list unattached EBS volumes across accounts and regions, priced, sorted by cost (read-only)')
     .addOption(
       new Option('--accounts <ids>', 'comma-separated account ids (default: the current account)')
-        .argParser(listOf('--accounts', awsAccountId))
+        .argParser(listOf('--accounts', awsAccountId, EBS_AUDIT_LIMITS.accounts))
         .conflicts('org'),
     )
     .addOption(new Option('--org', 'every ACTIVE account of the AWS Organization (management or delegated admin)'))
@@ -196,19 +256,22 @@ export function registerEbsAuditCommand(program: Command, deps: EbsAuditCliDeps 
       new Option(
         '--regions <codes>',
         'comma-separated regions (default: every region enabled in each account)',
-      ).argParser(listOf('--regions', awsRegion)),
+      ).argParser(listOf('--regions', awsRegion, EBS_AUDIT_LIMITS.regions)),
     )
-    .option('--role-name <name>', 'role to assume in accounts other than the current one', defaults.memberRoleName)
-    .option('--external-id <id>', 'ExternalId the member role requires')
+    .addOption(
+      new Option('--role-name <name>', 'role to assume in accounts other than the current one')
+        .default(defaults.memberRoleName)
+        .argParser(checked('--role-name', resourceName)),
+    )
+    .addOption(
+      new Option('--external-id <id>', 'ExternalId the member role requires').argParser(
+        checked('--external-id', externalIdSchema),
+      ),
+    )
     .addOption(
       new Option('--owner-tags <keys>', 'tags naming the owner, first match wins')
         .default(defaults.ownerTags, defaults.ownerTags.join(','))
-        .argParser((v: string) =>
-          v
-            .split(',')
-            .map((s) => s.trim())
-            .filter(Boolean),
-        ),
+        .argParser(listOf('--owner-tags', z.string().min(1).max(128), MAX_TAGS)),
     )
     .addOption(
       new Option('--exclude-tag <key=value>', 'volumes with this tag are reported as excluded')
@@ -216,14 +279,17 @@ export function registerEbsAuditCommand(program: Command, deps: EbsAuditCliDeps 
         .argParser((v: string) => {
           const i = v.indexOf('=');
           if (i < 1) throw new InvalidArgumentError('--exclude-tag must be key=value');
-          return { key: v.slice(0, i), value: v.slice(i + 1) };
+          return {
+            key: checked('--exclude-tag key', tagKey)(v.slice(0, i)),
+            value: checked('--exclude-tag value', tagValue)(v.slice(i + 1)),
+          };
         }),
     )
     .addOption(
       new Option('--concurrency <n>', 'account×region scans in flight')
         .default(defaults.concurrency)
         .argParser((v: string) => {
-          const n = Number(v);
+          const n = /^\d+$/.test(v.trim()) ? Number(v) : NaN;
           if (!Number.isInteger(n) || n < 1 || n > 64) throw new InvalidArgumentError('--concurrency must be 1-64');
           return n;
         }),
@@ -237,12 +303,19 @@ export function registerEbsAuditCommand(program: Command, deps: EbsAuditCliDeps 
         .default(defaults.pricing.source),
     )
     .addOption(new Option('--format <format>', 'output format').choices(['table', 'csv', 'json']).default('table'))
+    .addOption(new Option('--json', 'same as --format json (as every subcommand has)').conflicts('format'))
+    .option('--no-progress', 'no progress on stderr (default: a bar on a terminal, lines otherwise, none for a pipe)')
     .action(async (options: Options) => {
-      const me = await (deps.whoAmI ?? localIdentity)();
+      const format = options.json ? 'json' : options.format;
+      const me = await inStage('identity (sts:GetCallerIdentity)', () => (deps.whoAmI ?? localIdentity)());
       const now = (deps.now ?? (() => new Date()))();
       const runId = `cli-${now.toISOString().replace(/[-:.]/g, '')}`;
       const factory = (deps.factory ?? sdkClientFactory)(me.region);
       const pricing = priceResolverFor(options.pricing, () => factory.pricing(), now);
+      const outIsTTY = deps.outIsTTY ?? process.stdout.isTTY === true;
+      const errIsTTY = deps.errIsTTY ?? process.stderr.isTTY === true;
+      const mode = !options.progress || (format !== 'table' && !outIsTTY) ? 'off' : errIsTTY ? 'bar' : 'lines';
+      const progress = progressReporter(err, mode, deps.monotonicMs ?? (() => performance.now()));
       const result = await runAudit(factory, {
         runId,
         now,
@@ -256,14 +329,26 @@ export function registerEbsAuditCommand(program: Command, deps: EbsAuditCliDeps 
         concurrency: options.concurrency,
         scanMarked: false,
         pricing: pricing.resolver,
-      }).finally(pricing.close);
-      if (options.format === 'json') out.write(`${buildJsonReport(result)}\n`);
-      else if (options.format === 'csv') out.write(volumesToCsv(result.volumes));
+        onProgress: progress.update,
+      }).finally(() => {
+        pricing.close();
+        progress.finish();
+      });
+      if (format === 'json') out.write(`${buildJsonReport(result)}\n`);
+      else if (format === 'csv') out.write(volumesToCsv(result.volumes));
       else out.write(renderAuditTable(result));
-      if (options.format !== 'table' && result.notAudited.length > 0) {
+      if (format !== 'table' && result.notAudited.length > 0) {
         err.write(
           `warning: ${result.notAudited.length} account/region(s) not audited:\n` +
-            result.notAudited.map((g) => `  ${g.account} ${g.region}: ${g.reason}\n`).join(''),
+            result.notAudited.map((g) => `  ${line(`${g.account} ${g.region}: ${g.reason}`)}\n`).join(''),
+        );
+      }
+      // Nothing could be audited: the job failed (exit 1), after saying why above.
+      if (result.auditedScopes.length === 0 && result.notAudited.length > 0) {
+        const first = result.notAudited[0];
+        throw new StageError(
+          'audit',
+          new Error(`no account/region could be audited (${result.notAudited.length} not); first: ${first.reason}`),
         );
       }
     });

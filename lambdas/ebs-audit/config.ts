@@ -1,5 +1,29 @@
 import * as z from 'zod';
-import { awsAccountId, awsRegion, functionOverrides, resourceName, scheduleExpression } from '../shared/config';
+import {
+  awsAccountId,
+  awsRegion,
+  functionOverrides,
+  MAX_TAGS,
+  resourceName,
+  scheduleExpression,
+  tagKey,
+  tagValue,
+} from '../shared/config';
+
+/** The ExternalId the member role's trust policy asks for (STS's own rule). */
+export const externalIdSchema = z
+  .string()
+  .regex(/^[\w+=,.@:/-]{2,1224}$/, 'must be 2-1224 letters, digits or any of +=,.@:/-');
+
+/** Sane upper bounds: AWS's own limits where there is one, else far above any real use. */
+export const EBS_AUDIT_LIMITS = {
+  /** Accounts of an explicit list (Organizations quotas go to a few thousand). */
+  accounts: 10_000,
+  /** Regions of an explicit list (about 40 exist). */
+  regions: 64,
+  /** Report retention: ten years. */
+  expireAfterDays: 3650,
+} as const;
 
 /**
  * The tag the audit writes on volumes it has marked for deletion; its value is `<marked-at>/<delete-after>`: the UTC
@@ -41,25 +65,24 @@ export const ebsAuditConfig = z
     enabled: z.boolean(),
     schedule: scheduleExpression.default('cron(0 6 ? * MON *)'),
     /** "organization" for every ACTIVE account in AWS Organizations, or an explicit list. */
-    accounts: z.union([z.literal('organization'), z.array(awsAccountId).min(1)]),
+    accounts: z.union([z.literal('organization'), z.array(awsAccountId).min(1).max(EBS_AUDIT_LIMITS.accounts)]),
     /** "enabled" for every region enabled in each account, or an explicit list. */
-    regions: z.union([z.literal('enabled'), z.array(awsRegion).min(1)]),
+    regions: z.union([z.literal('enabled'), z.array(awsRegion).min(1).max(EBS_AUDIT_LIMITS.regions)]),
     /** Role assumed in member accounts (deployed by EbsAuditMemberRoleStack). */
     memberRoleName: resourceName.default('platform-ops-ebs-audit'),
     /** ExternalId required by the member role's trust policy (a confused-deputy guard, not a secret). */
-    externalId: z
-      .string()
-      .regex(/^[\w+=,.@:/-]{2,1224}$/, 'must be 2-1224 letters, digits or any of +=,.@:/-')
-      .optional(),
+    externalId: externalIdSchema.optional(),
     /** Tags whose value names the owner, first match wins (keys compared case-insensitively). */
-    ownerTags: z.array(z.string().min(1).max(128)).default(['owner', 'team', 'OwnerContact']),
+    ownerTags: z
+      .array(z.string().min(1).max(128))
+      .max(MAX_TAGS, `at most ${MAX_TAGS} (a resource carries at most ${MAX_TAGS} tags)`)
+      .default(['owner', 'team', 'OwnerContact']),
     /**
      * Volumes carrying this tag are reported as excluded and never acted on. The key matches in any letter case
-     * (`Audit:Keep` for `audit:keep`); the value is compared case-insensitively after trimming.
+     * (`Audit:Keep` for `audit:keep`); the value is compared case-insensitively after trimming. A tag users can set:
+     * AWS's key and value rules, no `aws:` key (nobody can put one on a volume, so it would never exclude anything).
      */
-    excludeTag: z
-      .strictObject({ key: z.string().min(1).max(128), value: z.string().max(256) })
-      .default({ key: 'audit:keep', value: 'true' }),
+    excludeTag: z.strictObject({ key: tagKey, value: tagValue }).default({ key: 'audit:keep', value: 'true' }),
     /** Account×region scans in flight at once (each region is a separate EC2 throttling bucket). */
     concurrency: z.number().int().min(1).max(64).default(16),
     report: z
@@ -68,7 +91,7 @@ export const ebsAuditConfig = z
           .string()
           .regex(/^([a-zA-Z0-9!_.*'()-]+\/)*$/, 'must be empty or "/"-terminated folders of safe characters')
           .default('ebs-audit/'),
-        expireAfterDays: z.number().int().min(1).default(400),
+        expireAfterDays: z.number().int().min(1).max(EBS_AUDIT_LIMITS.expireAfterDays).default(400),
       })
       .default({ prefix: 'ebs-audit/', expireAfterDays: 400 }),
     /**
@@ -90,7 +113,7 @@ export const ebsAuditConfig = z
         /** Take a snapshot and wait for it to complete before deleting. */
         snapshotBeforeDelete: z.boolean().default(true),
         /** Accounts in which nothing is ever marked or deleted (they are still audited). */
-        protectedAccounts: z.array(awsAccountId).default([]),
+        protectedAccounts: z.array(awsAccountId).max(EBS_AUDIT_LIMITS.accounts).default([]),
         /** At most this many tag changes (marks plus unmarks) per run. */
         maxMarksPerRun: z.number().int().min(1).max(10_000).default(500),
         /** At most this many deletions per run and per UTC day (counted across invocations), all accounts and regions. */

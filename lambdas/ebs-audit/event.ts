@@ -3,6 +3,7 @@
  * handler (Slack via the ops-events topic) and the CLI.
  */
 import type { OpsEventInput } from '../shared/ops-event';
+import { sanitizeText } from '../shared/text';
 import { countOutcomes } from './core/actions';
 import { usd } from './core/report';
 import type { ActionPlan, ActionResult, ActionsEventDetail, AuditSummary } from './types';
@@ -15,7 +16,9 @@ const EVENT_FAILED_LIMIT = 10;
 /** The ops-event contract's summary limit (lambdas/shared/ops-event.ts cuts longer ones). */
 export const SUMMARY_MAX_CHARS = 500;
 
-const cut = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
+/** Every text of the event is outside data (tags, AWS error messages): one printable line, bounded. */
+const cut = (text: string, max: number) => sanitizeText(text, { max });
+const cutOrNull = (text: string | null, max: number) => (text === null ? null : cut(text, max));
 
 /**
  * The one-line summary, at most SUMMARY_MAX_CHARS: counts and cost, the not-audited scopes by name (as many of the
@@ -87,11 +90,13 @@ export function buildAuditOpsEvent(
             failedActions: failed.slice(0, EVENT_FAILED_LIMIT).map((f) => ({ ...f, detail: cut(f.detail, 160) })),
           }
         : {}),
-      notAudited: summary.notAudited.slice(0, EVENT_LIST_LIMIT).map((g) => ({ ...g, reason: cut(g.reason, 200) })),
+      notAudited: summary.notAudited
+        .slice(0, EVENT_LIST_LIMIT)
+        .map((g) => ({ ...g, errorCode: cut(g.errorCode, 100), reason: cut(g.reason, 200) })),
       volumeCount: summary.volumeCount,
       totalMonthlyCostUsd: summary.totalMonthlyCostUsd,
       ...(actionCounts ? { actions: actionCounts } : {}),
-      top10: summary.top10,
+      top10: summary.top10.map((t) => ({ ...t, name: cutOrNull(t.name, 128), owner: cutOrNull(t.owner, 128) })),
       perAccount: summary.perAccount.slice(0, EVENT_LIST_LIMIT),
       notAuditedOmitted: Math.max(gaps - EVENT_LIST_LIMIT, 0),
       ...(failed.length > 0 ? { failedActionsOmitted: Math.max(failed.length - EVENT_FAILED_LIMIT, 0) } : {}),

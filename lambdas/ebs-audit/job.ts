@@ -27,7 +27,7 @@ import {
 import { explainAuditFailure } from './adapters/errors';
 import { listActiveAccounts } from './adapters/organizations';
 import { builtInPriceResolver, priceResolverFor } from './adapters/price-resolver';
-import { listReportKeys, putReportObject } from './adapters/report-store';
+import { listReportKeys, openReportStream, putReportObject, type ReportStream } from './adapters/report-store';
 import { assumeMemberRole, auditSessionName } from './adapters/sts';
 import {
   EBS_AUDIT_MARK_TAG_KEY,
@@ -48,16 +48,18 @@ import {
 } from './core/actions';
 import type { PriceTable } from './core/pricing';
 import {
-  buildJsonReport,
   countRecordedDeletes,
   coverageGapsToCsv,
+  csvRow,
   deleteIntentKey,
+  jsonReportStream,
   reportDayPrefix,
   reportKeys,
-  volumesToCsv,
+  VOLUME_CSV_COLUMNS,
+  volumeCsvRow,
 } from './core/report';
-import { summarizeAudit } from './core/summary';
-import { classifyVolume, estimateDetachedSince } from './core/volumes';
+import { SummaryAccumulator } from './core/summary';
+import { classifyVolume, compareByCost, estimateDetachedSince } from './core/volumes';
 import { actionsEventDetail, buildAuditOpsEvent } from './event';
 import type { AuditClientFactory, RegionPriceResolver } from './ports';
 import type {
@@ -115,6 +117,58 @@ export interface JobOutcome {
   readonly event: OpsEventInput;
 }
 
+/**
+ * The CSV and JSON reports of one run, streamed (multipart past 5 MiB). A write that fails is remembered, the scan
+ * goes on (its findings are still logged), and finish() throws it naming the stage and the key.
+ */
+class ReportStreams {
+  private readonly csv: ReportStream;
+  private readonly json: ReportStream;
+  private failure: ReportWriteError | undefined;
+  private first = true;
+
+  constructor(
+    s3: S3Client,
+    private readonly bucket: string,
+    private readonly keys: ReturnType<typeof reportKeys>,
+  ) {
+    this.csv = openReportStream(s3, bucket, keys.csv, 'text/csv; charset=utf-8');
+    this.json = openReportStream(s3, bucket, keys.json, 'application/json');
+  }
+
+  private async safely(key: string, work: () => Promise<void>): Promise<void> {
+    if (this.failure) return;
+    try {
+      await work();
+    } catch (err) {
+      this.failure ??= new ReportWriteError('write-report', `s3://${this.bucket}/${key}`, err);
+      this.csv.abort();
+      this.json.abort();
+    }
+  }
+
+  async start(runId: string, startedAt: string): Promise<void> {
+    await this.safely(this.keys.csv, () => this.csv.write(csvRow(VOLUME_CSV_COLUMNS)));
+    await this.safely(this.keys.json, () => this.json.write(jsonReportStream.head(runId, startedAt)));
+  }
+
+  async volumes(volumes: readonly AuditedVolume[]): Promise<void> {
+    const first = this.first;
+    this.first = false;
+    await this.safely(this.keys.csv, () => this.csv.write(volumes.map(volumeCsvRow).join('')));
+    await this.safely(this.keys.json, () => this.json.write(jsonReportStream.volumes(volumes, first)));
+  }
+
+  async finish(audit: AuditRunOutput, summary: AuditSummary, extra: Record<string, unknown>): Promise<void> {
+    await this.safely(this.keys.csv, () => this.csv.end());
+    await this.safely(this.keys.json, async () => {
+      await this.json.write(jsonReportStream.tail(audit, summary, extra));
+      await this.json.end();
+    });
+    if (this.failure) throw this.failure;
+  }
+}
+
 export function classificationRules(config: EbsAuditConfig): ClassificationRules {
   return { ownerTags: config.ownerTags, excludeTag: config.excludeTag, markTagKey: EBS_AUDIT_MARK_TAG_KEY };
 }
@@ -127,6 +181,12 @@ export async function runEbsAuditJob(
   const rules = classificationRules(config);
   const credentials = new CredentialCache();
   const pricing = priceResolverFor(config.pricing.source, () => deps.factory.pricing(), ctx.now);
+  // The CSV and JSON reports are streamed to S3 as each account×region is scanned; only per-account totals and the
+  // top 10 are kept for the summary. Every volume is kept only when the action planner needs them (actions.mark).
+  const keys = reportKeys(config.report.prefix, ctx.now);
+  const totals = new SummaryAccumulator();
+  const streams = new ReportStreams(deps.s3, ctx.reportBucket, keys);
+  await streams.start(ctx.runId, ctx.now.toISOString());
   const audit = await runAudit(
     deps.factory,
     {
@@ -144,10 +204,15 @@ export async function runEbsAuditJob(
       scanMarked: config.actions.mark,
       shouldStop: () => ctx.remainingMs() <= 0,
       pricing: pricing.resolver,
+      keepVolumes: config.actions.mark,
+      onScope: async (volumes) => {
+        for (const v of volumes) totals.add(v);
+        await streams.volumes(volumes);
+      },
     },
     credentials,
   ).finally(pricing.close);
-  const summary = summarizeAudit(audit);
+  const summary = totals.summary(audit);
   ctx.onAudited?.(audit, summary);
   let plan = config.actions.mark
     ? planActions({
@@ -174,8 +239,8 @@ export async function runEbsAuditJob(
     }
   }
 
-  // The report (with the plan) is written before anything is changed.
-  const keys = reportKeys(config.report.prefix, ctx.now);
+  // The report (with the plan) is complete before anything is changed.
+  await streams.finish(audit, summary, plan ? { actionPlan: plan } : {});
   const write = async (
     stage: ReportWriteError['stage'],
     key: string,
@@ -188,13 +253,6 @@ export async function runEbsAuditJob(
       throw new ReportWriteError(stage, `s3://${ctx.reportBucket}/${key}`, err);
     }
   };
-  await write('write-report', keys.csv, () => volumesToCsv(audit.volumes), 'text/csv; charset=utf-8');
-  await write(
-    'write-report',
-    keys.json,
-    () => buildJsonReport(audit, plan ? { actionPlan: plan } : {}),
-    'application/json',
-  );
   if (audit.notAudited.length > 0)
     await write(
       'write-report',
@@ -271,6 +329,14 @@ export interface AuditRunOptions {
   readonly scanMarked: boolean;
   /** True once the run must stop starting new work (Lambda time budget). */
   readonly shouldStop?: () => boolean;
+  /**
+   * Given each account×region's volumes (most expensive first) as soon as it is scanned: the Lambda streams them to
+   * the report. With keepVolumes false the run keeps none of them (the result's `volumes` is empty).
+   */
+  readonly onScope?: (volumes: readonly AuditedVolume[]) => Promise<void>;
+  readonly keepVolumes?: boolean;
+  /** Told after each account is entered and each scope is done (the CLI shows progress on stderr). */
+  readonly onProgress?: (progress: AuditProgress) => void;
   /** Prices per region (once per region per run); defaults to the built-in table (`prices`). */
   readonly pricing?: RegionPriceResolver;
   /** The built-in table used when no `pricing` resolver is given. */
@@ -297,6 +363,15 @@ function destroy(client: { destroy?: () => void }): void {
   client.destroy?.();
 }
 
+/** How far an audit run is: accounts entered (or given up), scopes done out of those known so far. */
+export interface AuditProgress {
+  readonly accountsTotal: number;
+  readonly accountsDone: number;
+  readonly scopesTotal: number;
+  readonly scopesDone: number;
+  readonly volumes: number;
+}
+
 export async function runAudit(
   factory: AuditClientFactory,
   options: AuditRunOptions,
@@ -306,6 +381,7 @@ export async function runAudit(
   const notAudited: CoverageGap[] = [];
   const warnings: CoverageGap[] = [];
   const volumes: AuditedVolume[] = [];
+  let volumeCount = 0;
   const markedElsewhere: MarkedVolumeElsewhere[] = [];
   const auditedScopes: { account: string; region: string }[] = [];
   const pricing = options.pricing ?? builtInPriceResolver(options.prices);
@@ -345,6 +421,17 @@ export async function runAudit(
     accounts = [...new Set(options.accounts)];
   }
 
+  let accountsDone = 0;
+  let scopesTotal = 0;
+  let scopesDone = 0;
+  const progress = () =>
+    options.onProgress?.({
+      accountsTotal: accounts.length,
+      accountsDone,
+      scopesTotal,
+      scopesDone,
+      volumes: volumeCount,
+    });
   const limit = createLimiter(options.concurrency);
   const sessionName = auditSessionName(options.runId);
   const sts = factory.sts(options.homeRegion);
@@ -388,9 +475,12 @@ export async function runAudit(
       }
       // One price lookup per region per run, shared by every account (the resolver never throws).
       const prices = found.length > 0 ? await pricing.pricesFor(region) : undefined;
-      for (const v of found) {
-        volumes.push(classifyVolume(v, { account, region }, last.get(v.volumeId), options.rules, options.now, prices));
-      }
+      const scoped = found
+        .map((v) => classifyVolume(v, { account, region }, last.get(v.volumeId), options.rules, options.now, prices))
+        .sort(compareByCost);
+      volumeCount += scoped.length;
+      if (options.keepVolumes !== false) for (const v of scoped) volumes.push(v);
+      if (scoped.length > 0) await options.onScope?.(scoped);
       for (const m of marked) {
         if (m.state === 'available') continue; // already in the scan above
         markedElsewhere.push({
@@ -440,8 +530,19 @@ export async function runAudit(
         destroy(ec2);
       }
     });
+    accountsDone += 1;
+    scopesTotal += prepared?.regions.length ?? 0;
+    progress();
     if (!prepared) return;
-    await Promise.all(prepared.regions.map((region) => limit(() => scanRegion(account, region, prepared.creds))));
+    await Promise.all(
+      prepared.regions.map((region) =>
+        limit(async () => {
+          await scanRegion(account, region, prepared.creds);
+          scopesDone += 1;
+          progress();
+        }),
+      ),
+    );
   };
 
   try {

@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { DescribeRegionsCommand, DescribeVolumesCommand, EC2Client } from '@aws-sdk/client-ec2';
@@ -8,6 +8,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { Command } from 'commander';
 import { registerEbsAuditCommand } from '../../cli/commands/ebs-audit';
+import { runCli } from '../doubles/cli-process';
 import { containerPriceCache } from '../../lambdas/ebs-audit/adapters/price-resolver';
 import { awsError, SIMULATED_HOME, simulatedAuditClients, whoAndWhere } from '../doubles/ebs-audit-clients';
 import { ebsRegionProducts, US_EAST_1 } from '../doubles/ebs-audit-price-list';
@@ -20,15 +21,21 @@ const ME = '123456789012';
 const OTHER = '210987654321';
 const now = new Date('2026-11-23T06:00:00Z');
 
-async function run(...args: string[]) {
+async function run(...argsAndTty: (string | { errIsTTY: boolean })[]) {
+  const args = argsAndTty.filter((a): a is string => typeof a === 'string');
+  const tty = argsAndTty.find((a): a is { errIsTTY: boolean } => typeof a !== 'string');
   let stdout = '';
   let stderr = '';
-  const program = new Command('platform-ops').exitOverride();
+  const program = new Command('platform-ops')
+    .exitOverride()
+    .configureOutput({ writeErr: (t) => void (stderr += t), writeOut: (t) => void (stdout += t) });
   registerEbsAuditCommand(program, {
     whoAmI: async () => ({ account: ME, region: 'us-east-1' }),
     out: { write: (t) => void (stdout += t) },
     err: { write: (t) => void (stderr += t) },
     now: () => now,
+    outIsTTY: false,
+    errIsTTY: tty?.errIsTTY ?? false,
   });
   await program.parseAsync(['node', 'platform-ops', 'ebs-audit', ...args]);
   return { stdout, stderr };
@@ -160,25 +167,104 @@ test('Price List API denied: the table says the built-in table stood in, and why
   );
 });
 
-describe('bad input names the flag', () => {
-  const ROOT = join(__dirname, '../..');
-  const cli = (...args: string[]) =>
-    spawnSync(process.execPath, [join(ROOT, 'bin/platform-ops-cli.cjs'), 'ebs-audit', ...args], {
-      cwd: ROOT,
-      encoding: 'utf8',
-      timeout: 30_000,
-    });
+// Bad flags (each names the flag, exit 2): test/corpus/ebs-audit/flags.json, run by test/corpus/ebs-audit.test.ts.
+
+describe('hardening 9: an environment error names the stage and a hint, exit 1', () => {
+  const base = {
+    PATH: process.env.PATH,
+    HOME: tmpdir(),
+    AWS_CONFIG_FILE: join(tmpdir(), 'no-such-aws-config'),
+    AWS_SHARED_CREDENTIALS_FILE: join(tmpdir(), 'no-such-aws-credentials'),
+    AWS_EC2_METADATA_DISABLED: 'true',
+  };
   test.each([
-    [['--accounts', '123'], /--accounts: "123" must be a 12-digit account id/],
-    [['--regions', 'mars-1'], /--regions: "mars-1" must be a region code/],
-    [['--org', '--accounts', ME], /cannot be used with option '--org'/],
-    [['--format', 'xml'], /Allowed choices are table, csv, json/],
-    [['--exclude-tag', 'novalue'], /--exclude-tag must be key=value/],
-  ])('%j', (args, message) => {
-    const r = cli(...args);
-    expect(r.status).not.toBe(0);
+    ['no region', base, /^platform-ops: identity \(sts:GetCallerIdentity\): Region is missing; set AWS_REGION/m],
+    [
+      'no credentials',
+      { ...base, AWS_REGION: 'eu-west-1' },
+      /^platform-ops: identity \(sts:GetCallerIdentity\): CredentialsProviderError: Could not load credentials.*; set AWS_PROFILE/m,
+    ],
+    [
+      'endpoint refuses connections',
+      {
+        ...base,
+        AWS_REGION: 'eu-west-1',
+        AWS_ACCESS_KEY_ID: 'AKIDTEST',
+        AWS_SECRET_ACCESS_KEY: 'x',
+        AWS_ENDPOINT_URL_STS: 'http://127.0.0.1:9',
+        AWS_MAX_ATTEMPTS: '1',
+      },
+      /^platform-ops: identity \(sts:GetCallerIdentity\): .*ECONNREFUSED.*; the AWS endpoint could not be reached/m,
+    ],
+  ])('%s', (_name, env, message) => {
+    const r = runCli(['ebs-audit', '--regions', 'us-east-1'], { env });
     expect(r.stderr).toMatch(message);
+    expect(r.status).toBe(1);
+    expect(r.stdout).toBe('');
   });
+
+  test('nothing could be audited → the output says why, then exit 1 (in-process: the error the CLI turns into 1)', async () => {
+    ec2Mock.on(DescribeVolumesCommand).rejects(awsError('AuthFailure', 'AWS was not able to validate the credentials'));
+    await expect(run('--regions', 'us-east-1')).rejects.toThrow(
+      /^audit: no account\/region could be audited \(1 not\); first: describe-volumes: .*AuthFailure/,
+    );
+  });
+});
+
+describe('hardening 10: progress on stderr, sanitised text', () => {
+  test('plain lines when stderr is not a terminal; the last one says everything was scanned', async () => {
+    const { stderr } = await run('--accounts', `${ME},${OTHER}`, '--regions', 'us-east-1');
+    expect(stderr).toMatch(
+      /^ebs-audit: 2\/2 account\(s\) entered, 2\/2 account\/region\(s\) scanned, 6 unattached volume\(s\)$/m,
+    );
+    expect(stderr).not.toContain('\r');
+  });
+
+  test('a bar redrawn in place on a terminal, cleared at the end', async () => {
+    const { stderr } = await run('--regions', 'us-east-1', { errIsTTY: true });
+    // eslint-disable-next-line no-control-regex -- the terminal escape is what is checked
+    expect(stderr).toMatch(/\r\x1b\[2Kebs-audit \[#{20}\] 1\/1 account/);
+    expect(stderr.endsWith('\r\x1b[2K')).toBe(true);
+  });
+
+  test('none for --format json|csv on a pipe, nor with --no-progress', async () => {
+    for (const args of [['--format', 'json'], ['--format', 'csv'], ['--no-progress']]) {
+      const { stderr } = await run('--regions', 'us-east-1', ...args);
+      expect(stderr).toBe('');
+    }
+  });
+
+  test('tags and error texts reach the terminal without controls or bidi overrides', async () => {
+    ec2Mock.on(DescribeVolumesCommand).resolves({
+      Volumes: [
+        {
+          VolumeId: 'vol-evil',
+          VolumeType: 'gp2',
+          Size: 1,
+          State: 'available',
+          Tags: [
+            { Key: 'Name', Value: 'evil\u202egpj.exe\u0007\u0000' + 'x'.repeat(300) },
+            { Key: 'owner', Value: 'a\u001b[31mred' },
+          ],
+        },
+      ],
+    });
+    stsMock.on(AssumeRoleCommand).rejects(awsError('AccessDenied', 'denied \u202e\u0007 bell'));
+    const table = await run('--accounts', `${ME},${OTHER}`, '--regions', 'us-east-1');
+    const csv = await run('--accounts', `${ME},${OTHER}`, '--regions', 'us-east-1', '--format', 'csv');
+    for (const text of [table.stdout, table.stderr, csv.stderr]) {
+      // eslint-disable-next-line no-control-regex -- control characters are what must not pass
+      expect(text).not.toMatch(/[\u0000\u0007\u001b\u202e]/);
+    }
+    expect(Math.max(...table.stdout.split('\n').map((l) => l.length))).toBeLessThan(400);
+    expect(csv.stderr).toMatch(/210987654321 \*: assume-role: .*AccessDenied: denied/);
+  });
+});
+
+test('hardening 11: --json is --format json; with --format too it is a usage error', async () => {
+  const json = JSON.parse((await run('--json', '--regions', 'us-east-1')).stdout);
+  expect(json.summary.volumeCount).toBe(3);
+  await expect(run('--json', '--format', 'csv')).rejects.toThrow(/'--json' cannot be used with option '--format/);
 });
 
 test('--org over a simulated estate: every account entered once, per-account totals, no per-volume call', async () => {

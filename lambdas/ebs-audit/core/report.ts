@@ -1,7 +1,7 @@
 /**
  * The audit report files: RFC 4180 CSV for people, JSON for machines, and their dated keys. Pure.
  */
-import type { AuditResult, AuditedVolume, CoverageGap } from '../types';
+import type { AuditResult, AuditSummary, AuditedVolume, CoverageGap } from '../types';
 import { EBS_PRICE_TABLE } from './pricing';
 import { summarizeAudit } from './summary';
 import { compareByCost } from './volumes';
@@ -63,40 +63,41 @@ export const VOLUME_CSV_COLUMNS = [
   'tags_json',
 ] as const;
 
+/** One CSV row of the volume report (CRLF-terminated). */
+export function volumeCsvRow(v: AuditedVolume): string {
+  return csvRow([
+    v.account,
+    v.region,
+    v.volumeId,
+    v.name,
+    v.owner,
+    v.ownerTag,
+    v.volumeType,
+    v.sizeGiB,
+    v.iops,
+    v.throughputMiBps,
+    v.monthlyCostUsd === null ? 'unknown' : v.monthlyCostUsd.toFixed(2),
+    v.costNote,
+    v.priceSource,
+    v.detachedSince,
+    v.detachedDays,
+    v.detachedNote,
+    v.createdAt,
+    v.snapshotId,
+    v.encrypted,
+    v.availabilityZone,
+    v.kubernetes,
+    v.cloudformationStack,
+    v.excluded,
+    v.markedDeleteAfter,
+    JSON.stringify(v.tags),
+  ]);
+}
+
+/** The whole volume report, most expensive first (the CLI; the Lambda streams rows per scope instead). */
 export function volumesToCsv(volumes: readonly AuditedVolume[]): string {
-  // One string per row (no intermediate array of cells per row): reports of tens of thousands of volumes stay small.
   const lines = [csvRow(VOLUME_CSV_COLUMNS)];
-  for (const v of [...volumes].sort(compareByCost)) {
-    lines.push(
-      csvRow([
-        v.account,
-        v.region,
-        v.volumeId,
-        v.name,
-        v.owner,
-        v.ownerTag,
-        v.volumeType,
-        v.sizeGiB,
-        v.iops,
-        v.throughputMiBps,
-        v.monthlyCostUsd === null ? 'unknown' : v.monthlyCostUsd.toFixed(2),
-        v.costNote,
-        v.priceSource,
-        v.detachedSince,
-        v.detachedDays,
-        v.detachedNote,
-        v.createdAt,
-        v.snapshotId,
-        v.encrypted,
-        v.availabilityZone,
-        v.kubernetes,
-        v.cloudformationStack,
-        v.excluded,
-        v.markedDeleteAfter,
-        JSON.stringify(v.tags),
-      ]),
-    );
-  }
+  for (const v of [...volumes].sort(compareByCost)) lines.push(volumeCsvRow(v));
   return lines.join('');
 }
 
@@ -128,6 +129,29 @@ export function buildJsonReport(result: AuditResult, extra: Record<string, unkno
     ...extra,
   }); // compact: it is for machines, and large organizations make it big
 }
+
+/**
+ * The JSON report written as a stream (the Lambda): the head before the scan, the volumes as each account×region is
+ * done (most expensive first within it), the rest (summary, prices, gaps, plan) once known. Same fields as
+ * buildJsonReport; `volumes` comes before `summary`.
+ */
+export const jsonReportStream = {
+  head: (runId: string, startedAt: string): string =>
+    `{"schemaVersion":${REPORT_SCHEMA_VERSION},"runId":${JSON.stringify(runId)},"startedAt":${JSON.stringify(startedAt)},"volumes":[`,
+  volumes: (volumes: readonly AuditedVolume[], first: boolean): string =>
+    volumes.map((v, i) => `${first && i === 0 ? '' : ','}${JSON.stringify(v)}`).join(''),
+  tail: (result: Omit<AuditResult, 'volumes'>, summary: AuditSummary, extra: Record<string, unknown> = {}): string =>
+    `],${JSON.stringify({
+      finishedAt: result.finishedAt,
+      summary,
+      priceTable: EBS_PRICE_TABLE,
+      pricing: result.pricing ?? [],
+      notAudited: result.notAudited,
+      warnings: result.warnings,
+      auditedScopes: result.auditedScopes,
+      ...extra,
+    }).slice(1)}`,
+};
 
 /** Dated report keys: `<prefix>YYYY-MM-DD/ebs-audit-YYYYMMDDTHHMMSSZ.{csv,json}`. */
 export function reportKeys(prefix: string, startedAt: Date) {

@@ -2,7 +2,7 @@ import { buildOpsEvent, opsEventSchema } from '../../../lambdas/shared/ops-event
 import { summarizeAudit } from '../../../lambdas/ebs-audit/core/summary';
 import { buildAuditOpsEvent } from '../../../lambdas/ebs-audit/event';
 import { parseOpsEventNotification } from '../../../lambdas/alert-notifier/core/ops-events';
-import { now, sampleResult as result } from '../../doubles/ebs-audit-results';
+import { mkVolume, now, sampleResult as result } from '../../doubles/ebs-audit-results';
 
 describe('ops event', () => {
   test('the ops event validates against the contract and says what was not audited', () => {
@@ -111,4 +111,23 @@ describe('ops event', () => {
     });
     expect(input.severity).toBe('info');
   });
+});
+
+test('hardening 10: tag values and error texts in the event are one printable line (no controls, no bidi overrides)', () => {
+  const evil = mkVolume('vol-evil', '111111111111', 'us-east-1', 5000, {
+    Name: 'evil\u202egpj.exe\u0007\n<!channel>',
+    owner: 'a\u001b[31m\ud800b',
+  });
+  const input = buildAuditOpsEvent(
+    summarizeAudit({
+      ...result,
+      volumes: [...result.volumes, evil],
+      notAudited: [{ ...result.notAudited[0], errorCode: 'Bad\u202eCode', reason: 'denied\u0000\u202e' }],
+    }),
+    { bucket: 'b', csvKey: 'k.csv', jsonKey: 'k.json' },
+  );
+  const text = JSON.stringify(input);
+  expect(text).not.toMatch(/\\u0000|\\u0007|\\u001b|\\ud800|\u202e|\\n/);
+  const top = (input.details as { top10: { volumeId: string; name: string; owner: string }[] }).top10[0];
+  expect(top).toMatchObject({ volumeId: 'vol-evil', name: 'evil gpj.exe  <!channel>', owner: 'a [31m b' });
 });

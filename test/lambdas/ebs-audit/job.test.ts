@@ -14,7 +14,14 @@ import {
 } from '@aws-sdk/client-ec2';
 import { ListAccountsCommand, OrganizationsClient } from '@aws-sdk/client-organizations';
 import { GetProductsCommand, PricingClient } from '@aws-sdk/client-pricing';
-import { ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import {
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+  UploadPartCommand,
+} from '@aws-sdk/client-s3';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
@@ -942,5 +949,69 @@ describe('runAudit with live prices (Price List API)', () => {
         summary.prices.regions.every((r) => /unavailable \(AccessDeniedException: denied\)/.test(r.note ?? '')),
       ).toBe(true);
     });
+  });
+});
+
+describe('issue 12: the report is streamed; the Lambda keeps totals and the top 10, not every volume', () => {
+  const HOME = '123456789012';
+  const now = new Date('2026-11-23T06:00:00Z');
+  const PAGES = 24;
+  const PER_PAGE = 500;
+
+  test('12,000 volumes: CSV and JSON go up in 5 MiB parts (multipart), the run holds none of the volumes', async () => {
+    const longName = 'n'.repeat(400);
+    ec2Mock.on(DescribeVolumesCommand).callsFake((input: { NextToken?: string }) => {
+      const page = Number(input.NextToken ?? 0);
+      return {
+        Volumes: Array.from({ length: PER_PAGE }, (_, i) => ({
+          VolumeId: `vol-${page}-${i}`,
+          VolumeType: 'gp2',
+          Size: 1 + ((page * PER_PAGE + i) % 1000),
+          State: 'available',
+          Tags: [{ Key: 'Name', Value: `${longName}-${i}` }],
+        })),
+        NextToken: page + 1 < PAGES ? String(page + 1) : undefined,
+      };
+    });
+    cwMock.on(GetMetricDataCommand).resolves({ MetricDataResults: [] });
+    const parts = new Map<string, Buffer[]>();
+    s3Mock
+      .on(CreateMultipartUploadCommand)
+      .callsFake(async (input: { Key: string }) => ({ UploadId: `up-${input.Key}` }));
+    s3Mock.on(UploadPartCommand).callsFake(async (input: { Key: string; Body: Uint8Array }) => {
+      parts.set(input.Key, [...(parts.get(input.Key) ?? []), Buffer.from(input.Body)]);
+      return { ETag: `"${parts.get(input.Key)?.length}"` };
+    });
+    s3Mock.on(CompleteMultipartUploadCommand).resolves({});
+    s3Mock.on(PutObjectCommand).resolves({});
+    const config = ebsAuditConfig.parse({
+      enabled: true,
+      accounts: [HOME],
+      regions: ['us-east-1'],
+      pricing: { source: 'built-in' },
+    });
+    const outcome = await runEbsAuditJob(
+      config,
+      { factory: sdkClientFactory('us-east-1'), s3: new S3Client({ region: 'us-east-1' }) },
+      {
+        runId: 'run-big',
+        now,
+        clock: () => now,
+        homeAccount: HOME,
+        homeRegion: 'us-east-1',
+        reportBucket: 'reports',
+        remainingMs: () => 600_000,
+      },
+    );
+    expect(outcome.audit.volumes).toHaveLength(0); // nothing held beyond the scope in flight
+    expect(outcome.summary.volumeCount).toBe(PAGES * PER_PAGE);
+    expect(outcome.summary.top10.map((t) => t.sizeGiB)).toEqual(Array(10).fill(1000));
+    const csv = Buffer.concat(parts.get(outcome.keys.csv) ?? []).toString('utf8');
+    expect(parts.get(outcome.keys.csv)?.length).toBeGreaterThanOrEqual(2);
+    expect(csv.split('\r\n').filter(Boolean)).toHaveLength(PAGES * PER_PAGE + 1);
+    const json = JSON.parse(Buffer.concat(parts.get(outcome.keys.json) ?? []).toString('utf8'));
+    expect(json.volumes).toHaveLength(PAGES * PER_PAGE);
+    expect(json.summary.volumeCount).toBe(PAGES * PER_PAGE);
+    expect(s3Mock).toHaveReceivedCommandTimes(CompleteMultipartUploadCommand, 2);
   });
 });
