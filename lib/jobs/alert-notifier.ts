@@ -150,8 +150,8 @@ export const alertNotifierJob = defineJob({
   name: ALERT_NOTIFIER_JOB,
   config: alertNotifierConfig,
   /** The notifier lives in the alerting stack, beside the topic it subscribes to and the key it shares. */
-  // Goal 300 KiB (issue 12): 339 KiB today, zod classic (93 KiB) and the SDK core are most of it.
-  bundleBudgetKiB: 345,
+  // Goal 300 KiB (issue 12): 349 KiB with the CNPG rule table; zod classic (93 KiB) and the SDK core are most of it.
+  bundleBudgetKiB: 355,
   deploy(ctx, section) {
     const notifier = new AlertNotifier(ctx.alerting, 'AlertNotifier', {
       suite: ctx.suite,
