@@ -73,10 +73,12 @@ export function hintFor(message: string): string | undefined {
   return undefined;
 }
 
-/** What tests (and benches) may replace: the store a target is run against and how the process exits on bad usage. */
+/**
+ * What tests may replace: the store a target is run against. Parse errors follow the program's convention
+ * (cli/index.ts: one line, '(see --help for usage)', exit 2).
+ */
 export interface BackupPrunerCliDeps {
   readonly storeFor?: (target: PrunerTarget) => ObjectStore;
-  readonly exit?: (code: number) => never;
 }
 
 /** `platform-ops backup-pruner ...`: the same planner and executor as the Lambda, with the operator's credentials. */
@@ -86,9 +88,8 @@ export function registerBackupPrunerCommand(
   err: Writer = { write: (t) => process.stderr.write(t) },
   deps: BackupPrunerCliDeps = {},
 ): void {
-  const exit = deps.exit ?? ((code: number) => process.exit(code));
   const usage = (message: string) => {
-    err.write(`backup-pruner: bad usage: ${line(message)}\nsee 'platform-ops backup-pruner --help'\n`);
+    err.write(`backup-pruner: bad usage: ${line(message)}\n(see --help for usage)\n`);
     process.exitCode = EXIT.usage;
   };
   program
@@ -137,17 +138,6 @@ export function registerBackupPrunerCommand(
     )
     .option('--execute', 'delete for real (without it this is a dry run)')
     .option('--json', 'print one JSON object instead of a table')
-    // A parse error is bad usage: one line and where to look, exit 2 (not the whole help, not exit 1).
-    .showHelpAfterError("see 'platform-ops backup-pruner --help'")
-    .configureOutput({
-      writeErr: (t) => err.write(t),
-      outputError: (t, write) => write(`backup-pruner: bad usage: ${line(t.replace(/^error: /, '').trim())}\n`),
-    })
-    .exitOverride((e) => {
-      if (e.exitCode === 0) exit(0);
-      exit(EXIT.usage);
-      throw e;
-    })
     .action(async (options: BackupPrunerOptions) => {
       if (options.now !== undefined && options.execute) {
         // A made-up clock may only plan: deleting against it (e.g. --now 2099-01-01) would delete real backups.

@@ -193,8 +193,8 @@ describe('platform-ops backup-pruner', () => {
             !/Warning|node|^$|upgrade|a\.co|trace-warnings|versions published|AWS services|security updates/.test(l),
         ),
     ).toEqual([
-      expect.stringMatching(/^backup-pruner: bad usage: option '--max-deletes <n>' argument '-1' is invalid/),
-      "see 'platform-ops backup-pruner --help'",
+      expect.stringMatching(/^error: option '--max-deletes <n>' argument '-1' is invalid/),
+      '(see --help for usage)',
     ]);
   });
 });
