@@ -1,6 +1,6 @@
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Command } from 'commander';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { SlackWebhookSender } from '../../lambdas/alert-notifier/adapters/slack-webhook';
 import {
   WebhookDirectory,
@@ -21,7 +21,8 @@ export interface AlertNotifierCommandOptions {
   readonly preview?: boolean;
   readonly webhookUrl?: string;
   readonly route?: string;
-  readonly config: string;
+  /** Deployment config; without it, config/example.json when present (--preview and --webhook-url need none). */
+  readonly config?: string;
   readonly subject?: string;
   readonly topicArn?: string;
   readonly json?: boolean;
@@ -79,8 +80,11 @@ export async function runAlertNotifierCommand(
   options: AlertNotifierCommandOptions,
   deps: AlertNotifierCommandDeps,
 ): Promise<number> {
-  const config = loadConfig(options.config);
-  const job = config.jobs.alertNotifier;
+  const configPath = options.config ?? DEFAULT_CONFIG_PATH;
+  // A preview, or a send to an explicit webhook, needs no deployment config: run anywhere with standalone routing.
+  const configOptional = options.config === undefined && (options.preview || options.webhookUrl !== undefined);
+  const config = configOptional && !existsSync(configPath) ? undefined : loadConfig(configPath);
+  const job = config?.jobs.alertNotifier;
   const routing: PrepareConfig = job ?? STANDALONE;
   if (options.webhookUrl !== undefined) {
     const problem = webhookUrlProblem(options.webhookUrl);
@@ -88,7 +92,7 @@ export async function runAlertNotifierCommand(
   }
   if (options.route !== undefined && job && !job.routes.some((r) => r.name === options.route)) {
     throw new Error(
-      `--route "${options.route}" is not a route in ${options.config} (${job.routes.map((r) => r.name).join(', ')})`,
+      `--route "${options.route}" is not a route in ${configPath} (${job.routes.map((r) => r.name).join(', ')})`,
     );
   }
   const text = readFileSync(options.event, 'utf8');
@@ -120,7 +124,7 @@ export async function runAlertNotifierCommand(
   }
 
   if (options.webhookUrl === undefined && !job) {
-    throw new Error(`no --webhook-url and no jobs.alertNotifier in ${options.config}: nothing to send to`);
+    throw new Error(`no --webhook-url and no jobs.alertNotifier in ${configPath}: nothing to send to`);
   }
   const rows: { index: number; name: string; route: string; result: string }[] = [];
   for (const r of batch.rejected)
@@ -132,7 +136,7 @@ export async function runAlertNotifierCommand(
         options.webhookUrl ??
         (await (deps.webhookFromSecret ?? defaultWebhookFromSecret)(
           job!.webhookSecretName,
-          config.env.region,
+          config?.env.region,
           p.route,
         ));
       if (url === undefined) result = `failed: no webhook for route "${p.route}" in secret ${job!.webhookSecretName}`;
@@ -179,7 +183,10 @@ export function registerAlertNotifierCommand(
     .option('--preview', 'print the Slack payload(s) as JSON; no network')
     .option('--webhook-url <url>', 'post to this webhook instead of the configured route (never printed)')
     .option('--route <name>', 'post to this configured route instead of the one routing picks')
-    .option('--config <path>', 'deployment config (routes, runbooks, webhook secret name)', DEFAULT_CONFIG_PATH)
+    .option(
+      '--config <path>',
+      `deployment config (routes, runbooks, webhook secret name); default ${DEFAULT_CONFIG_PATH}, which --preview and --webhook-url do without`,
+    )
     .option('--subject <text>', 'SNS subject, when --event is a bare message body')
     .option('--topic-arn <arn>', 'SNS topic ARN, when --event is a bare message body (routing by topic)')
     .option('--json', 'machine-readable send results')

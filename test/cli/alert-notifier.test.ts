@@ -1,3 +1,4 @@
+import { runCli } from '../doubles/cli-process';
 import { Command } from 'commander';
 import { execFile, spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -166,5 +167,15 @@ describe('runAlertNotifierCommand without --webhook-url: the configured route fr
     writeFileSync(config, JSON.stringify({ env: { region: 'eu-west-1' } }));
     const r = await run(['--event', join(FIXTURES, 'ops-event.json'), '--config', config, '--preview'], {});
     expect(JSON.parse(r.out)[0]).toMatchObject({ route: 'default', mention: 'none' });
+  });
+});
+
+describe('alert-notifier --preview outside the repository', () => {
+  it('needs no config file: standalone routing, exit 0', () => {
+    const event = join(ROOT, 'test/fixtures/alert-notifier/cloudwatch-metric-alarm.json');
+    const run = runCli(['alert-notifier', '--event', event, '--preview'], { cwd: mkdtempSync(join(tmpdir(), 'an-')) });
+    expect(run.stderr).not.toMatch(/config\/example\.json/);
+    expect(run.status).toBe(0);
+    expect(JSON.parse(run.stdout)[0]).toMatchObject({ index: 0, route: 'default' });
   });
 });
