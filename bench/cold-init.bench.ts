@@ -10,11 +10,12 @@
  * The template environment comes from cdk.out (run `npm run synth` first; the bench runs it when cdk.out is missing).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { JOBS } from '../lib/jobs';
 import { buildJobBundle, ROOT } from '../test/bundle/build-bundles';
+import { CDK_OUT, jobFunctions } from '../test/bundle/cdk-out';
 
 const PAIRS = Number(process.env.BENCH_PAIRS ?? 25);
 /** Net cold-init goals (ms) of the performance issue; jobs without one are held to 250 ms. */
@@ -22,26 +23,8 @@ const GOALS_MS: Record<string, number> = { 'alert-notifier': 80, 'backup-pruner'
 const DEFAULT_GOAL_MS = 250;
 
 function templateEnvironments(): Map<string, Record<string, string>> {
-  const out = join(ROOT, 'cdk.out');
-  if (!existsSync(out)) spawnSync('npm', ['run', 'synth'], { cwd: ROOT, stdio: 'inherit' });
-  const envs = new Map<string, Record<string, string>>();
-  for (const file of readdirSync(out).filter((f) => f.endsWith('.template.json'))) {
-    const template = JSON.parse(readFileSync(join(out, file), 'utf8'));
-    for (const r of Object.values<any>(template.Resources)) {
-      const vars = r.Properties?.Environment?.Variables;
-      if (r.Type !== 'AWS::Lambda::Function' || !vars?.PLATFORM_OPS_JOB) continue;
-      envs.set(
-        vars.PLATFORM_OPS_JOB,
-        Object.fromEntries(
-          Object.entries<any>(vars).map(([k, v]) => [
-            k,
-            typeof v === 'string' ? v : `arn:aws:sns:eu-west-1:123456789012:bench-${k.toLowerCase()}`,
-          ]),
-        ),
-      );
-    }
-  }
-  return envs;
+  if (!existsSync(CDK_OUT)) spawnSync('npm', ['run', 'synth'], { cwd: ROOT, stdio: 'inherit' });
+  return new Map(jobFunctions().map((f) => [f.job, f.env]));
 }
 
 function wallMs(args: string[], env: Record<string, string>, cwd: string): number {

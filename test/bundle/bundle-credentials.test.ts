@@ -5,25 +5,17 @@
  * loopback endpoint, and checks that its first AWS call (reading the webhook secret) is signed with those keys.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { join } from 'node:path';
+import { jobFunctions } from './cdk-out';
 
-const CDK_OUT = join(__dirname, '../../cdk.out');
 const ACCESS_KEY = 'ASIALAMBDAENVKEY0001';
 
 function notifierBundle(): { entry: string; env: Record<string, string> } {
-  for (const file of readdirSync(CDK_OUT).filter((f) => f.endsWith('.template.json'))) {
-    const template = JSON.parse(readFileSync(join(CDK_OUT, file), 'utf8'));
-    for (const r of Object.values<any>(template.Resources)) {
-      const vars = r.Properties?.Environment?.Variables;
-      if (r.Type === 'AWS::Lambda::Function' && vars?.PLATFORM_OPS_JOB === 'alert-notifier') {
-        const env = Object.fromEntries(Object.entries<any>(vars).filter(([, v]) => typeof v === 'string'));
-        return { entry: join(CDK_OUT, r.Metadata['aws:asset:path'], 'index.mjs'), env };
-      }
-    }
-  }
-  throw new Error('no alert-notifier function in cdk.out: run `npm run synth` first (the README test command does)');
+  const fn = jobFunctions().find((f) => f.job === 'alert-notifier');
+  if (!fn) throw new Error('no alert-notifier function in cdk.out (is it enabled in config/example.json?)');
+  return { entry: join(fn.assetDir, 'index.mjs'), env: fn.env };
 }
 
 describe('a Lambda bundle without the unreached credential providers', () => {
