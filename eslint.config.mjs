@@ -19,6 +19,14 @@ const lambdaBoundary = [
   },
   { regex: '^aws-cdk-lib(/|$)', message: 'Lambda code never imports aws-cdk-lib (infrastructure lives in lib/).' },
 ];
+/**
+ * Lambda code takes zod from lambdas/shared/zod.ts (zod/mini with English messages): classic zod's method chains and
+ * JSON-schema code do not tree-shake and add ~60 KiB to every bundle. lib/ and cli/ are not bundled and use classic.
+ */
+const zodMini = {
+  regex: '^zod(/|$)',
+  message: "Lambda code imports zod as `import * as z from '../shared/zod'` (zod/mini; classic zod adds ~60 KiB).",
+};
 /** `import { z } from 'zod'` bundles all of zod, locales included (444 KiB); the namespace import keeps what is used. */
 const zodNamespace = {
   selector: "ImportDeclaration[source.value='zod'] > ImportSpecifier[imported.name='z']",
@@ -37,6 +45,7 @@ const boundaries = [
         {
           patterns: [
             ...lambdaBoundary,
+            zodMini,
             { regex: `^(\\.\\./)+(${jobs.join('|')})(/|$)`, message: 'lambdas/shared never imports a job.' },
           ],
         },
@@ -46,9 +55,11 @@ const boundaries = [
   ...jobs.map((job) => ({
     files: [`lambdas/${job}/**/*.ts`],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [...lambdaBoundary, otherJobs(job)] }],
+      'no-restricted-imports': ['error', { patterns: [...lambdaBoundary, zodMini, otherJobs(job)] }],
     },
   })),
+  // The one module that imports zod/mini itself.
+  { files: ['lambdas/shared/zod.ts'], rules: { 'no-restricted-imports': ['error', { patterns: lambdaBoundary }] } },
 ];
 
 export default tseslint.config(

@@ -24,14 +24,35 @@ const restricted = (filePath: string, source: string) =>
 
 describe('zod is imported as a namespace (eslint.config.mjs)', () => {
   it('refuses the named import that bundles all of zod', () => {
-    const found = lint('lambdas/shared/x.ts', "import { z } from 'zod';\nexport const s = z.string();\n").filter(
+    const found = lint('lib/config/x.ts', "import { z } from 'zod';\nexport const s = z.string();\n").filter(
       (m) => m.ruleId === 'no-restricted-syntax',
     );
     expect(found.map((m) => m.message)).toEqual([expect.stringMatching(/import \* as z from 'zod'/)]);
   });
 
   it('accepts the namespace import', () => {
-    expect(lint('lambdas/shared/x.ts', "import * as z from 'zod';\nexport const s = z.string();\n")).toEqual([]);
+    expect(lint('lib/config/x.ts', "import * as z from 'zod';\nexport const s = z.string();\n")).toEqual([]);
+  });
+});
+
+describe('Lambda code takes zod/mini from lambdas/shared/zod.ts (eslint.config.mjs)', () => {
+  it.each([
+    ['lambdas/alert-notifier/config.ts', "import * as z from 'zod';"],
+    ['lambdas/ebs-audit/handler.ts', "import * as z from 'zod/mini';"],
+    ['lambdas/shared/env.ts', "import * as z from 'zod/v4';"],
+  ])('%s: %s is refused', (filePath, source) => {
+    const found = restricted(filePath, `${source}\nexport const s = z.string();\n`);
+    expect(found).toHaveLength(1);
+    expect(found[0].message).toMatch(/shared\/zod/);
+  });
+
+  it.each([
+    ['lambdas/alert-notifier/config.ts', "import * as z from '../shared/zod';"],
+    ['lambdas/shared/env.ts', "import * as z from './zod';"],
+    ['lambdas/shared/zod.ts', "import * as z from 'zod/mini';"],
+    ['cli/commands/x.ts', "import * as z from 'zod';"],
+  ])('%s: %s is allowed', (filePath, source) => {
+    expect(restricted(filePath, `${source}\nexport const s = z.string();\n`)).toEqual([]);
   });
 });
 

@@ -55,16 +55,16 @@ interface Options {
 }
 
 /** A flag value checked with the config's own schema: a bad one is a usage error naming the flag. */
-function checked<T>(flag: string, schema: z.ZodType<T>) {
+function checked<T>(flag: string, schema: z.core.$ZodType<T>) {
   return (value: string): T => {
-    const r = schema.safeParse(value);
+    const r = z.safeParse(schema, value);
     if (!r.success)
       throw new InvalidArgumentError(`${flag}: ${JSON.stringify(value.slice(0, 60))} ${r.error.issues[0].message}`);
     return r.data;
   };
 }
 
-function listOf(name: string, schema: z.ZodType<string>, max: number) {
+function listOf(name: string, schema: z.core.$ZodType<string>, max: number) {
   return (value: string): string[] => {
     const items = value
       .split(',')

@@ -1,7 +1,7 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Context } from 'aws-lambda';
-import * as z from 'zod';
+import * as z from '../shared/zod';
 import { alertNotifierConfig } from './config';
 import { createAwsClient } from '../shared/aws-clients';
 import { envField, parseEnv } from '../shared/env';

@@ -3,7 +3,7 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SNSClient } from '@aws-sdk/client-sns';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Context } from 'aws-lambda';
-import * as z from 'zod';
+import * as z from '../shared/zod';
 import { type BackupTargetConfig, backupPrunerConfig } from './config';
 import { createAwsClient } from '../shared/aws-clients';
 import { envField, parseEnv } from '../shared/env';
@@ -37,7 +37,10 @@ const runDeadline = () => stopAt;
 const secrets = new SecretsProvider({
   awsSdkV3Client: createAwsClient(SecretsManagerClient, { deadline: runDeadline }),
 });
-const storeCredentials = z.object({ accessKeyId: z.string().min(1), secretAccessKey: z.string().min(1) });
+const storeCredentials = z.object({
+  accessKeyId: z.string().check(z.minLength(1)),
+  secretAccessKey: z.string().check(z.minLength(1)),
+});
 
 /** One S3 client per endpoint/region/credentials, reused across warm invocations. */
 function s3ClientFor(target: BackupTargetConfig): S3Client {

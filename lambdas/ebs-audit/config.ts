@@ -1,8 +1,9 @@
-import * as z from 'zod';
+import * as z from '../shared/zod';
 import {
   awsAccountId,
   awsRegion,
   functionOverrides,
+  intIn,
   MAX_TAGS,
   resourceName,
   scheduleExpression,
@@ -13,7 +14,7 @@ import {
 /** The ExternalId the member role's trust policy asks for (STS's own rule). */
 export const externalIdSchema = z
   .string()
-  .regex(/^[\w+=,.@:/-]{2,1224}$/, 'must be 2-1224 letters, digits or any of +=,.@:/-');
+  .check(z.regex(/^[\w+=,.@:/-]{2,1224}$/, 'must be 2-1224 letters, digits or any of +=,.@:/-'));
 
 /** Sane upper bounds: AWS's own limits where there is one, else far above any real use. */
 export const EBS_AUDIT_LIMITS = {
@@ -63,81 +64,101 @@ const actionsDefaults = {
 export const ebsAuditConfig = z
   .strictObject({
     enabled: z.boolean(),
-    schedule: scheduleExpression.default('cron(0 6 ? * MON *)'),
+    schedule: z._default(scheduleExpression, 'cron(0 6 ? * MON *)'),
     /** "organization" for every ACTIVE account in AWS Organizations, or an explicit list. */
-    accounts: z.union([z.literal('organization'), z.array(awsAccountId).min(1).max(EBS_AUDIT_LIMITS.accounts)]),
+    accounts: z.union([
+      z.literal('organization'),
+      z.array(awsAccountId).check(z.minLength(1), z.maxLength(EBS_AUDIT_LIMITS.accounts)),
+    ]),
     /** "enabled" for every region enabled in each account, or an explicit list. */
-    regions: z.union([z.literal('enabled'), z.array(awsRegion).min(1).max(EBS_AUDIT_LIMITS.regions)]),
+    regions: z.union([
+      z.literal('enabled'),
+      z.array(awsRegion).check(z.minLength(1), z.maxLength(EBS_AUDIT_LIMITS.regions)),
+    ]),
     /** Role assumed in member accounts (deployed by EbsAuditMemberRoleStack). */
-    memberRoleName: resourceName.default('platform-ops-ebs-audit'),
+    memberRoleName: z._default(resourceName, 'platform-ops-ebs-audit'),
     /** ExternalId required by the member role's trust policy (a confused-deputy guard, not a secret). */
-    externalId: externalIdSchema.optional(),
+    externalId: z.optional(externalIdSchema),
     /** Tags whose value names the owner, first match wins (keys compared case-insensitively). */
-    ownerTags: z
-      .array(z.string().min(1).max(128))
-      .max(MAX_TAGS, `at most ${MAX_TAGS} (a resource carries at most ${MAX_TAGS} tags)`)
-      .default(['owner', 'team', 'OwnerContact']),
+    ownerTags: z._default(
+      z
+        .array(z.string().check(z.minLength(1), z.maxLength(128)))
+        .check(z.maxLength(MAX_TAGS, `at most ${MAX_TAGS} (a resource carries at most ${MAX_TAGS} tags)`)),
+      ['owner', 'team', 'OwnerContact'],
+    ),
     /**
      * Volumes carrying this tag are reported as excluded and never acted on. The key matches in any letter case
      * (`Audit:Keep` for `audit:keep`); the value is compared case-insensitively after trimming. A tag users can set:
      * AWS's key and value rules, no `aws:` key (nobody can put one on a volume, so it would never exclude anything).
      */
-    excludeTag: z.strictObject({ key: tagKey, value: tagValue }).default({ key: 'audit:keep', value: 'true' }),
+    excludeTag: z._default(z.strictObject({ key: tagKey, value: tagValue }), { key: 'audit:keep', value: 'true' }),
     /** Account×region scans in flight at once (each region is a separate EC2 throttling bucket). */
-    concurrency: z.number().int().min(1).max(64).default(16),
-    report: z
-      .strictObject({
-        prefix: z
-          .string()
-          .regex(/^([a-zA-Z0-9!_.*'()-]+\/)*$/, 'must be empty or "/"-terminated folders of safe characters')
-          .default('ebs-audit/'),
-        expireAfterDays: z.number().int().min(1).max(EBS_AUDIT_LIMITS.expireAfterDays).default(400),
-      })
-      .default({ prefix: 'ebs-audit/', expireAfterDays: 400 }),
+    concurrency: z._default(intIn(1, 64), 16),
+    report: z._default(
+      z.strictObject({
+        prefix: z._default(
+          z
+            .string()
+            .check(
+              z.regex(/^([a-zA-Z0-9!_.*'()-]+\/)*$/, 'must be empty or "/"-terminated folders of safe characters'),
+            ),
+          'ebs-audit/',
+        ),
+        expireAfterDays: z._default(intIn(1, EBS_AUDIT_LIMITS.expireAfterDays), 400),
+      }),
+      { prefix: 'ebs-audit/', expireAfterDays: 400 },
+    ),
     /**
      * Where volume prices come from: "price-list-api" (default) asks the AWS Price List Query API for each audited
      * region's current EBS list prices, falling back to the built-in table if the API fails; "built-in" uses only the
      * built-in table (sourced figures for a few regions, every other region unpriced) and needs no pricing permission.
      */
-    pricing: z
-      .strictObject({ source: z.enum(EBS_AUDIT_PRICE_SOURCES).default('price-list-api') })
-      .default({ source: 'price-list-api' }),
-    actions: z
-      .strictObject({
+    pricing: z._default(z.strictObject({ source: z._default(z.enum(EBS_AUDIT_PRICE_SOURCES), 'price-list-api') }), {
+      source: 'price-list-api',
+    }),
+    actions: z._default(
+      z.strictObject({
         /** Tag unexcluded volumes with a deletion date; remove the tag from volumes that were re-attached. */
-        mark: z.boolean().default(false),
+        mark: z._default(z.boolean(), false),
         /** Delete marked volumes past their date. Requires mark. */
-        delete: z.boolean().default(false),
+        delete: z._default(z.boolean(), false),
         /** Days between marking and the earliest deletion. */
-        graceDays: z.number().int().min(1).max(365).default(14),
+        graceDays: z._default(intIn(1, 365), 14),
         /** Take a snapshot and wait for it to complete before deleting. */
-        snapshotBeforeDelete: z.boolean().default(true),
+        snapshotBeforeDelete: z._default(z.boolean(), true),
         /** Accounts in which nothing is ever marked or deleted (they are still audited). */
-        protectedAccounts: z.array(awsAccountId).max(EBS_AUDIT_LIMITS.accounts).default([]),
+        protectedAccounts: z._default(z.array(awsAccountId).check(z.maxLength(EBS_AUDIT_LIMITS.accounts)), []),
         /** At most this many tag changes (marks plus unmarks) per run. */
-        maxMarksPerRun: z.number().int().min(1).max(10_000).default(500),
+        maxMarksPerRun: z._default(intIn(1, 10_000), 500),
         /** At most this many deletions per run and per UTC day (counted across invocations), all accounts and regions. */
-        maxDeletesPerRun: z.number().int().min(1).max(1000).default(20),
+        maxDeletesPerRun: z._default(intIn(1, 1000), 20),
         /** Dry-run unless set to false: the plan is computed and reported, nothing is changed. */
-        dryRun: z.boolean().default(true),
-      })
-      .default(actionsDefaults),
-    function: functionOverrides.default({}),
+        dryRun: z._default(z.boolean(), true),
+      }),
+      actionsDefaults,
+    ),
+    function: z._default(functionOverrides, {}),
   })
-  .superRefine((cfg, ctx) => {
-    if (cfg.actions.delete && !cfg.actions.mark) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['actions', 'delete'],
-        message: 'requires actions.mark: only marked volumes past their date are deleted',
+  .check(
+    z.superRefine((cfg, ctx) => {
+      if (cfg.actions.delete && !cfg.actions.mark) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['actions', 'delete'],
+          message: 'requires actions.mark: only marked volumes past their date are deleted',
+        });
+      }
+      const tags = cfg.ownerTags.map((t) => t.toLowerCase());
+      tags.forEach((t, i) => {
+        if (tags.indexOf(t) !== i)
+          ctx.addIssue({
+            code: 'custom',
+            path: ['ownerTags', i],
+            message: `duplicate owner tag "${cfg.ownerTags[i]}"`,
+          });
       });
-    }
-    const tags = cfg.ownerTags.map((t) => t.toLowerCase());
-    tags.forEach((t, i) => {
-      if (tags.indexOf(t) !== i)
-        ctx.addIssue({ code: 'custom', path: ['ownerTags', i], message: `duplicate owner tag "${cfg.ownerTags[i]}"` });
-    });
-  });
+    }),
+  );
 
 export type EbsAuditConfig = z.infer<typeof ebsAuditConfig>;
 export type EbsAuditActionsConfig = EbsAuditConfig['actions'];

@@ -6,7 +6,7 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
 import type { Context } from 'aws-lambda';
-import * as z from 'zod';
+import * as z from '../shared/zod';
 import { ebsAuditConfig } from './config';
 import { createAwsClient } from '../shared/aws-clients';
 import { envField, parseEnv } from '../shared/env';

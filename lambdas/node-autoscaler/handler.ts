@@ -7,7 +7,7 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { SNSClient } from '@aws-sdk/client-sns';
 import type { Context } from 'aws-lambda';
-import * as z from 'zod';
+import * as z from '../shared/zod';
 import { createAwsClient } from '../shared/aws-clients';
 import { envField, parseEnv } from '../shared/env';
 import { buildOpsEvent, OpsEventPublisher } from '../shared/ops-event';

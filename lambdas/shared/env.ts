@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from './zod';
 
 /** Thrown at module init when an environment variable is missing or malformed; the message names each variable. */
 export class EnvConfigError extends Error {
@@ -12,7 +12,7 @@ export class EnvConfigError extends Error {
  * Parses `env` with a zod object schema whose keys are variable names. Call it once at module scope so a
  * misconfigured function fails at init, naming the variable, instead of on the first record.
  */
-export function parseEnv<S extends z.ZodObject>(
+export function parseEnv<S extends z.ZodMiniObject>(
   schema: S,
   env: Record<string, string | undefined> = process.env,
 ): z.infer<S> {
@@ -29,29 +29,35 @@ export function parseEnv<S extends z.ZodObject>(
 /** Common field types for env schemas. */
 export const envField = {
   /** A non-empty string. */
-  text: () => z.string().trim().min(1, 'must not be empty'),
+  text: () => z.string().check(z.trim(), z.minLength(1, 'must not be empty')),
   /** An ARN. */
-  arn: () => z.string().regex(/^arn:aws[a-z-]*:[a-z0-9-]+:/, 'must be an ARN'),
+  arn: () => z.string().check(z.regex(/^arn:aws[a-z-]*:[a-z0-9-]+:/, 'must be an ARN')),
   /** A positive integer given as text. */
   positiveInt: () =>
-    z
-      .string()
-      .regex(/^\d+$/, 'must be a positive integer')
-      .transform(Number)
-      .pipe(z.number().int().positive('must be a positive integer')),
+    z.pipe(
+      z.pipe(z.string().check(z.regex(/^\d+$/, 'must be a positive integer')), z.transform(Number)),
+      z.number().check(z.int(), z.positive('must be a positive integer')),
+    ),
   /** `true` or `false` exactly; anything else is an error rather than a guess. */
-  boolean: () => z.enum(['true', 'false'], { message: 'must be "true" or "false"' }).transform((v) => v === 'true'),
+  boolean: () =>
+    z.pipe(
+      z.enum(['true', 'false'], { message: 'must be "true" or "false"' }),
+      z.transform((v) => v === 'true'),
+    ),
   /** JSON text parsed and validated by `inner`. */
-  json: <T extends z.ZodType>(inner: T) =>
-    z
-      .string()
-      .transform((text, ctx) => {
-        try {
-          return JSON.parse(text) as unknown;
-        } catch {
-          ctx.addIssue({ code: 'custom', message: 'must be valid JSON' });
-          return z.NEVER;
-        }
-      })
-      .pipe(inner),
+  json: <T extends z.ZodMiniType>(inner: T) =>
+    z.pipe(
+      z.pipe(
+        z.string(),
+        z.transform((text: string, ctx) => {
+          try {
+            return JSON.parse(text) as unknown;
+          } catch {
+            ctx.issues.push({ code: 'custom', message: 'must be valid JSON', input: text });
+            return z.NEVER;
+          }
+        }),
+      ),
+      inner,
+    ),
 };

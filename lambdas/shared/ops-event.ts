@@ -1,5 +1,5 @@
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
-import * as z from 'zod';
+import * as z from './zod';
 
 /**
  * The ops-event contract (DESIGN.md): every job publishes one JSON message per run outcome that matters to the
@@ -19,12 +19,14 @@ export const OPS_EVENT_SOURCES = [
 ] as const;
 
 export const opsEventSchema = z.object({
-  source: z.string().min(1).max(64),
+  source: z.string().check(z.minLength(1), z.maxLength(64)),
   kind: z
     .string()
-    .regex(/^[a-z0-9][a-z0-9.-]{0,63}$/, 'must be lower-case words joined by "-" or ".", at most 64 characters'),
+    .check(
+      z.regex(/^[a-z0-9][a-z0-9.-]{0,63}$/, 'must be lower-case words joined by "-" or ".", at most 64 characters'),
+    ),
   severity: z.enum(OPS_EVENT_SEVERITIES),
-  summary: z.string().min(1).max(500),
+  summary: z.string().check(z.minLength(1), z.maxLength(500)),
   details: z.record(z.string(), z.unknown()),
   account: z.string(),
   region: z.string(),

@@ -15,7 +15,7 @@ export const DEFAULT_CONFIG_PATH = 'config/example.json';
 type JobsShape = { [J in RegisteredJob as J['key']]: z.ZodOptional<J['config']> };
 
 function buildSchema() {
-  const jobs = Object.fromEntries(JOBS.map((job) => [job.key, job.config.optional()])) as unknown as JobsShape;
+  const jobs = Object.fromEntries(JOBS.map((job) => [job.key, z.optional(job.config)])) as unknown as JobsShape;
   /** The whole deployment config: one JSON file per environment. Unknown keys anywhere are errors. */
   return z.strictObject({
     $schema: z.string().optional(),
@@ -25,7 +25,7 @@ function buildSchema() {
       .regex(/^[a-z][a-z0-9-]{1,30}$/, 'must be 2-31 lower-case letters, digits or "-", starting with a letter')
       .default('platform-ops'),
     /** Target environment. Omit both for an environment-agnostic synth. */
-    env: z.strictObject({ account: awsAccountId.optional(), region: awsRegion.optional() }).default({}),
+    env: z.strictObject({ account: z.optional(awsAccountId), region: z.optional(awsRegion) }).default({}),
     /** Tags on every resource; with the suite's own `project` tag at most 50, AWS's limit per resource. */
     tags: z
       .record(tagKey, tagValue)

@@ -3,7 +3,7 @@ import { type functionOverrides, logRetentionDays } from '../../lambdas/shared/c
 
 /** Suite-wide function defaults (`defaults` in the config); each job may override them in its `function` field. */
 export const suiteDefaults = z.strictObject({
-  logRetentionDays: logRetentionDays.default(30),
+  logRetentionDays: z._default(logRetentionDays, 30),
   memorySize: z.number().int().min(128).max(10240).default(256),
   timeoutSeconds: z.number().int().min(1).max(900).default(60),
   /** Lambda's own retries of a failed asynchronous invocation (0-2) before the DLQ. */

@@ -2,6 +2,7 @@ import type { App, StackProps } from 'aws-cdk-lib';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { Command } from 'commander';
 import type * as z from 'zod';
+import type { $ZodType } from 'zod/v4/core';
 import type { SuiteDefaults } from '../config/suite';
 import type { AlertingStack } from '../stacks/alerting-stack';
 
@@ -33,12 +34,12 @@ export interface JobSection {
  * One job of the suite, as the registry (`lib/jobs/index.ts`) lists it. The app, the config schema and the CLI
  * loop over the registry, so a job's names live here and nowhere else.
  */
-export interface JobDefinition<K extends string = string, S extends z.ZodType<JobSection> = z.ZodType<JobSection>> {
+export interface JobDefinition<K extends string = string, S extends $ZodType<JobSection> = $ZodType<JobSection>> {
   /** Key of the job's section under `jobs` in the config (camelCase). */
   readonly key: K;
   /** The job's name (kebab-case): stack names, the ops-event source, the CLI subcommand, `lambdas/<name>/`. */
   readonly name: string;
-  /** The job's config schema (`lambdas/<name>/config.ts`), validated at synth and again at init. */
+  /** The job's config schema (`lambdas/<name>/config.ts`, zod/mini), validated at synth and again at init. */
   readonly config: S;
   /**
    * Most bytes of the job's minified Lambda bundle (KiB), checked by test/bundle/bundle-budget.test.ts: init time
@@ -52,7 +53,7 @@ export interface JobDefinition<K extends string = string, S extends z.ZodType<Jo
 }
 
 /** Declares a job with its literal key and schema type kept, so the suite config type is inferred from the registry. */
-export function defineJob<K extends string, S extends z.ZodType<JobSection>>(
+export function defineJob<K extends string, S extends $ZodType<JobSection>>(
   job: JobDefinition<K, S>,
 ): JobDefinition<K, S> {
   return job;

@@ -4,7 +4,7 @@
  * and exports a `handler` function. This catches bundling problems (a dependency esbuild could not resolve, a
  * CommonJS require inside the ESM bundle) and init-time config errors before a deploy does.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { jobFunctions } from './cdk-out';
@@ -35,6 +35,33 @@ describe('built bundles in cdk.out', () => {
         timeout: 30_000,
       });
       expect(output.trim().split('\n').pop()).toBe('function');
+    },
+  );
+
+  // The bundles carry zod/mini, which has no messages of its own: lambdas/shared/zod.ts loads zod's English ones.
+  // Outside a bundle classic zod (loaded by lib/) would set them anyway, so only a bundle can show they are there.
+  it.each(functions.map((f) => [f.name, f] as const))(
+    '%s refuses a bad JOB_CONFIG at init, naming the field in words',
+    (_name, fn) => {
+      const entry = join(fn.assetDir, 'index.mjs');
+      const config = JSON.parse(fn.env.JOB_CONFIG) as Record<string, unknown>;
+      const run = spawnSync(process.execPath, ['--input-type=module', '-e', `await import(${JSON.stringify(entry)})`], {
+        cwd: fn.assetDir,
+        env: {
+          PATH: process.env.PATH,
+          AWS_REGION: 'us-east-1',
+          AWS_LAMBDA_FUNCTION_NAME: 'smoke',
+          ...fn.env,
+          JOB_CONFIG: JSON.stringify({ ...config, enabled: 'yes' }),
+          NODE_OPTIONS: '',
+        },
+        encoding: 'utf8',
+        timeout: 30_000,
+      });
+      expect(run.status).not.toBe(0);
+      expect(run.stderr).toContain(
+        'Invalid environment: JOB_CONFIG.enabled: Invalid input: expected boolean, received string',
+      );
     },
   );
 });

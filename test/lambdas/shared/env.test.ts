@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../../../lambdas/shared/zod';
 import { EnvConfigError, envField, parseEnv } from '../../../lambdas/shared/env';
 
 describe('parseEnv', () => {
