@@ -6,6 +6,7 @@
  *
  *   npx tsx bench/cold-init.bench.ts            # 25 pairs per variant
  *   BENCH_PAIRS=40 npx tsx bench/cold-init.bench.ts
+ *   BENCH_JOBS=alert-notifier,ebs-audit npx tsx bench/cold-init.bench.ts   # only these jobs
  *
  * The template environment comes from cdk.out (run `npm run synth` first; the bench runs it when cdk.out is missing).
  */
@@ -18,6 +19,7 @@ import { buildJobBundle, ROOT } from '../test/bundle/build-bundles';
 import { CDK_OUT, jobFunctions } from '../test/bundle/cdk-out';
 
 const PAIRS = Number(process.env.BENCH_PAIRS ?? 25);
+const ONLY = process.env.BENCH_JOBS?.split(',').filter(Boolean);
 /** Net cold-init goals (ms) of the performance issue; jobs without one are held to 250 ms. */
 const GOALS_MS: Record<string, number> = { 'alert-notifier': 80, 'backup-pruner': 120, 'ebs-audit': 200 };
 const DEFAULT_GOAL_MS = 250;
@@ -70,7 +72,7 @@ async function main() {
   console.log(
     'job             bundle KiB  map KiB  net init, maps on (median [p25-p75])  maps off   cost of maps  goal',
   );
-  for (const job of JOBS) {
+  for (const job of JOBS.filter((j) => !ONLY || ONLY.includes(j.name))) {
     const env = envs.get(job.name);
     if (!env) {
       console.log(`${job.name}: not in cdk.out (disabled in config/example.json?), skipped`);

@@ -1,10 +1,11 @@
-import { Duration, RemovalPolicy, Token, Validations } from 'aws-cdk-lib';
+import { spawnSync } from 'node:child_process';
+import { dirname, join, relative } from 'node:path';
+import { AssetHashType, Duration, RemovalPolicy, Token, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -31,40 +32,37 @@ export interface OpsFunctionProps {
 /** Node runtime every function runs on (cdk-nag L1 wants the newest). */
 export const OPS_RUNTIME = lambda.Runtime.NODEJS_24_X;
 
-/** Credential providers of the SDK's default chain that a Lambda function never reaches (see OPS_BUNDLING). */
-export const LAMBDA_UNREACHED_CREDENTIAL_PROVIDERS = [
-  '@aws-sdk/credential-provider-http',
-  '@aws-sdk/credential-provider-ini',
-  '@aws-sdk/credential-provider-login',
-  '@aws-sdk/credential-provider-process',
-  '@aws-sdk/credential-provider-sso',
-  '@aws-sdk/credential-provider-web-identity',
-  '@aws-sdk/nested-clients',
-  '@aws-sdk/token-providers',
-  '@smithy/credential-provider-imds',
-];
+const ROOT = join(__dirname, '..', '..');
+const BUNDLER_CLI = join(__dirname, '..', 'bundling', 'cli.ts');
 
-/** esbuild settings shared by every function: one ESM file, minified, with source maps, AWS SDK bundled. */
-export const OPS_BUNDLING = {
-  format: OutputFormat.ESM,
-  minify: true,
-  sourceMap: true,
-  sourcesContent: false,
-  target: 'node24',
-  mainFields: ['module', 'main'],
-  // Bundle the SDK so the deployed code runs the versions that were tested, not whatever the runtime ships; leave out
-  // only the credential providers the SDK's default chain reaches by dynamic import when the environment holds no
-  // credentials, which never happens in Lambda (the runtime sets AWS_ACCESS_KEY_ID/SECRET/SESSION_TOKEN, read by the
-  // bundled env provider first). test/bundle tests that a bundle still signs with the Lambda environment's keys.
-  externalModules: LAMBDA_UNREACHED_CREDENTIAL_PROVIDERS,
-  // CommonJS dependencies inside an ESM bundle may call require() for Node built-ins.
-  banner:
-    "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
-} as const;
+/**
+ * The function's code: its handler bundled by `lib/bundling/esbuild.ts` (one minified ESM file, source map beside it,
+ * the AWS SDK bundled, the SDK schema plugin applied). esbuild's plugins run only in its asynchronous API and synth is
+ * synchronous, so the bundle is built by `lib/bundling/cli.ts` in a child process, locally (never in Docker).
+ */
+export function handlerCode(entry: string): lambda.Code {
+  return lambda.Code.fromAsset(dirname(entry), {
+    assetHashType: AssetHashType.OUTPUT,
+    bundling: {
+      image: OPS_RUNTIME.bundlingImage, // never pulled: local bundling always builds or fails
+      local: {
+        tryBundle(outputDir: string): boolean {
+          const run = spawnSync(process.execPath, ['--import', 'tsx', BUNDLER_CLI, entry, outputDir], {
+            cwd: ROOT,
+            stdio: ['ignore', 'inherit', 'inherit'],
+          });
+          if (run.status !== 0)
+            throw new Error(`bundling ${relative(ROOT, entry)} failed (exit ${run.status ?? run.signal}); see above`);
+          return true;
+        },
+      },
+    },
+  });
+}
 
 /**
  * The house Lambda function: every job's function gets the same defaults once, here.
- * - nodejs24.x on arm64, ESM bundle with source maps (and NODE_OPTIONS=--enable-source-maps to use them)
+ * - nodejs24.x on arm64, ESM bundle with source maps (and NODE_OPTIONS=--enable-source-maps to use them), see handlerCode
  * - its own IAM role with no AWS-managed policy; logging rights only on its own log group
  * - an explicit log group with retention from config, JSON log format
  * - an encrypted, TLS-only SQS dead-letter queue for asynchronous invocations, bounded retries
@@ -94,7 +92,7 @@ export function checkEnvironmentSize(jobName: string, environment: Record<string
   return bytes;
 }
 
-export class OpsFunction extends NodejsFunction {
+export class OpsFunction extends lambda.Function {
   declare readonly role: iam.Role;
   declare readonly deadLetterQueue: sqs.Queue;
   readonly alarms: cloudwatch.Alarm[];
@@ -127,8 +125,8 @@ export class OpsFunction extends NodejsFunction {
     });
 
     super(scope, id, {
-      entry: props.entry,
-      handler: 'handler',
+      code: handlerCode(props.entry),
+      handler: 'index.handler',
       description: props.description ?? `platform-ops ${props.jobName}`,
       runtime: OPS_RUNTIME,
       architecture: lambda.Architecture.ARM_64,
@@ -146,11 +144,6 @@ export class OpsFunction extends NodejsFunction {
       vpc: props.vpc,
       vpcSubnets: props.vpcSubnets,
       securityGroups: props.securityGroups,
-      bundling: {
-        ...OPS_BUNDLING,
-        mainFields: [...OPS_BUNDLING.mainFields],
-        externalModules: [...OPS_BUNDLING.externalModules],
-      },
       environment,
     });
     this.jobName = props.jobName;

@@ -359,8 +359,8 @@ export const ebsAuditJob = defineJob({
   key: 'ebsAudit',
   name: EBS_AUDIT_JOB,
   config: ebsAuditConfig,
-  // The issue-12 goal (1.1 MiB): 1,111 KiB measured; the EC2 client's schemas alone are 542 KiB whatever is imported.
-  bundleBudgetKiB: 1126,
+  // 523 KiB measured (goal 1.1 MiB): the SDK schema plugin drops the EC2 schemas no command reaches (535 of 540 KiB).
+  bundleBudgetKiB: 560,
   deploy(ctx, section) {
     new EbsAuditStack(ctx.app, `${ctx.suite.name}-${EBS_AUDIT_JOB}`, {
       ...ctx.stackProps,

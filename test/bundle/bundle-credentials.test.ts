@@ -1,6 +1,6 @@
 /**
  * The credential providers the SDK reaches only when the environment holds no credentials are left out of the Lambda
- * bundles (OPS_BUNDLING.externalModules). This runs the BUILT alert-notifier bundle from cdk.out in a fresh Node with
+ * bundles (OPS_ESBUILD_OPTIONS.external in lib/bundling/esbuild.ts). This runs the BUILT alert-notifier bundle from cdk.out in a fresh Node with
  * the environment Lambda gives a function (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN) and a
  * loopback endpoint, and checks that its first AWS call (reading the webhook secret) is signed with those keys.
  */
