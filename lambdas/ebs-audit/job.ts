@@ -392,9 +392,6 @@ function destroy(client: { destroy?: () => void }): void {
   client.destroy?.();
 }
 
-/** One try of an account entry or a scan: done (its outcome recorded), or throttled past the SDK's retries. */
-type Attempt<T> = { readonly ok: T } | { readonly throttled: unknown; readonly stage: AuditStage };
-
 /** How far an audit run is: accounts entered (or given up), scopes done out of those known so far. */
 export interface AuditProgress {
   readonly accountsTotal: number;
@@ -477,24 +474,54 @@ export async function runAudit(
   const wait = options.throttleBackoff?.sleep ?? sleep;
   const random = options.throttleBackoff?.random ?? Math.random;
   /**
-   * Runs `work` in a slot of the account and one of the run. A throttled outcome halves the account's slots and is
-   * tried again after a jittered exponential delay (holding no slot while it waits), while retries and time are left;
-   * the last outcome is returned. Any other outcome lets the account's slots grow back.
+   * Patience for one account entry or scan: a call AWS throttled past the SDK's retries halves the account's slots and
+   * is made again after a jittered exponential delay, continuing where the scan was (the pages already read are kept),
+   * at most `backoff.retries` times per scope and never past the deadline or the time budget; then the throttling
+   * error is thrown, and the scope is reported with it. The scan keeps its slots while it waits: the account and the
+   * run slow down with it.
    */
-  const withinLimits = async <T>(accountLimit: AdaptiveLimiter, work: () => Promise<Attempt<T>>) => {
-    for (let retry = 0; ; retry++) {
-      const outcome = await accountLimit.run(() => limit(work));
-      if (!('throttled' in outcome)) {
-        accountLimit.increase();
-        return outcome;
+  const patience = (accountLimit: AdaptiveLimiter) => {
+    let retry = 0;
+    return async <T>(call: () => Promise<T>): Promise<T> => {
+      for (;;) {
+        try {
+          return await call();
+        } catch (err) {
+          if (!isThrottling(err)) throw err;
+          accountLimit.decrease();
+          if (retry >= backoff.retries) throw err;
+          const delay = backoffDelayMs(retry, backoff, random);
+          if (options.remainingMs && options.remainingMs() <= delay) throw err;
+          retry += 1;
+          await wait(delay);
+          if (options.shouldStop?.()) throw err;
+        }
       }
-      accountLimit.decrease();
-      if (retry >= backoff.retries) return outcome;
-      const delay = backoffDelayMs(retry, backoff, random);
-      if (options.remainingMs && options.remainingMs() <= delay) return outcome;
-      await wait(delay);
-      if (options.shouldStop?.()) return outcome;
-    }
+    };
+  };
+  type Patience = ReturnType<typeof patience>;
+  /** The same client, each of its calls made with `patient` (paginators included: they call `send`). */
+  const patientClient = <C extends { send: unknown }>(client: C, patient: Patience): C => {
+    const send = (client.send as (...args: unknown[]) => Promise<unknown>).bind(client);
+    (client as { send: unknown }).send = (...args: unknown[]) => patient(() => send(...args));
+    return client;
+  };
+  /** Runs `work` in a slot of the account and one of the run; a scope that was not throttled grows the account's. */
+  const withinLimits = async <T>(accountLimit: AdaptiveLimiter, work: (patient: Patience) => Promise<T>) => {
+    let throttled = false;
+    const patient = patience(accountLimit);
+    const counting: Patience = (call) =>
+      patient(async () => {
+        try {
+          return await call();
+        } catch (err) {
+          throttled ||= isThrottling(err);
+          throw err;
+        }
+      });
+    const outcome = await accountLimit.run(() => limit(() => work(counting)));
+    if (!throttled) accountLimit.increase();
+    return outcome;
   };
   const sessionName = auditSessionName(options.runId);
   const sts = factory.sts(options.homeRegion);
@@ -512,13 +539,10 @@ export async function runAudit(
     account: string,
     region: string,
     creds: AwsCredentialIdentity | undefined,
-    accountLimit: AdaptiveLimiter,
-  ): Promise<Attempt<void>> => {
-    if (options.shouldStop?.()) {
-      stopped(account, region);
-      return { ok: undefined };
-    }
-    const ec2 = factory.ec2(region, creds);
+    patient: Patience,
+  ): Promise<void> => {
+    if (options.shouldStop?.()) return stopped(account, region);
+    const ec2 = patientClient(factory.ec2(region, creds), patient);
     try {
       let found;
       let marked: Awaited<ReturnType<typeof listMarkedVolumes>> = [];
@@ -526,13 +550,12 @@ export async function runAudit(
         found = await listUnattachedVolumes(ec2);
         if (options.scanMarked) marked = await listMarkedVolumes(ec2, options.rules.markTagKey);
       } catch (err) {
-        if (isThrottling(err)) return { throttled: err, stage: 'describe-volumes' };
         notAudited.push(gap(account, region, 'describe-volumes', err));
-        return { ok: undefined };
+        return;
       }
       let last = new Map<string, Date>();
       if (found.length > 0) {
-        const cw = factory.cloudwatch(region, creds);
+        const cw = patientClient(factory.cloudwatch(region, creds), patient);
         try {
           last = await lastIdleDatapoints(
             cw,
@@ -540,7 +563,6 @@ export async function runAudit(
             options.now,
           );
         } catch (err) {
-          if (isThrottling(err)) accountLimit.decrease(); // not retried: the volumes are reported without it
           warnings.push(gap(account, region, 'metrics', err)); // volumes still reported; detach estimate unknown
         } finally {
           destroy(cw);
@@ -565,7 +587,6 @@ export async function runAudit(
         });
       }
       auditedScopes.push({ account, region });
-      return { ok: undefined };
     } finally {
       destroy(ec2);
     }
@@ -574,35 +595,36 @@ export async function runAudit(
   /** Enters the account (AssumeRole unless it is the home account) and finds its regions. */
   const enterAccount = async (
     account: string,
-  ): Promise<Attempt<{ creds: AwsCredentialIdentity | undefined; regions: string[] } | undefined>> => {
+    patient: Patience,
+  ): Promise<{ creds: AwsCredentialIdentity | undefined; regions: string[] } | undefined> => {
     if (options.shouldStop?.()) {
       stopped(account, '*');
-      return { ok: undefined };
+      return undefined;
     }
     let creds: AwsCredentialIdentity | undefined;
     if (account !== options.homeAccount) {
       try {
-        creds = await assumeMemberRole(sts, {
-          account,
-          roleName: options.memberRoleName,
-          externalId: options.externalId,
-          sessionName,
-        });
+        creds = await patient(() =>
+          assumeMemberRole(sts, {
+            account,
+            roleName: options.memberRoleName,
+            externalId: options.externalId,
+            sessionName,
+          }),
+        );
       } catch (err) {
-        if (isThrottling(err)) return { throttled: err, stage: 'assume-role' };
         notAudited.push(gap(account, '*', 'assume-role', err));
-        return { ok: undefined };
+        return undefined;
       }
     }
     credentials.set(account, creds);
-    if (options.regions !== 'enabled') return { ok: { creds, regions: [...new Set(options.regions)] } };
-    const ec2 = factory.ec2(options.homeRegion, creds);
+    if (options.regions !== 'enabled') return { creds, regions: [...new Set(options.regions)] };
+    const ec2 = patientClient(factory.ec2(options.homeRegion, creds), patient);
     try {
-      return { ok: { creds, regions: await listEnabledRegions(ec2) } };
+      return { creds, regions: await listEnabledRegions(ec2) };
     } catch (err) {
-      if (isThrottling(err)) return { throttled: err, stage: 'describe-regions' };
       notAudited.push(gap(account, '*', 'describe-regions', err));
-      return { ok: undefined };
+      return undefined;
     } finally {
       destroy(ec2);
     }
@@ -610,19 +632,14 @@ export async function runAudit(
 
   const auditAccount = async (account: string) => {
     const accountLimit = new AdaptiveLimiter(accountConcurrency);
-    const entered = await withinLimits(accountLimit, () => enterAccount(account));
-    if ('throttled' in entered) notAudited.push(gap(account, '*', entered.stage, entered.throttled));
-    const prepared = 'ok' in entered ? entered.ok : undefined;
+    const prepared = await withinLimits(accountLimit, (patient) => enterAccount(account, patient));
     accountsDone += 1;
     scopesTotal += prepared?.regions.length ?? 0;
     progress();
     if (!prepared) return;
     await Promise.all(
       prepared.regions.map(async (region) => {
-        const scanned = await withinLimits(accountLimit, () =>
-          scanRegion(account, region, prepared.creds, accountLimit),
-        );
-        if ('throttled' in scanned) notAudited.push(gap(account, region, scanned.stage, scanned.throttled));
+        await withinLimits(accountLimit, (patient) => scanRegion(account, region, prepared.creds, patient));
         scopesDone += 1;
         progress();
       }),
