@@ -646,8 +646,11 @@ export async function runAudit(
     );
   };
 
+  // Accounts are opened a few at a time (enough to keep every run slot busy, twice over): what a run holds per
+  // scope (pending scans, their promises) follows the work in flight, not the size of the organization.
+  const openAccounts = createLimiter(2 * Math.ceil(options.concurrency / accountConcurrency));
   try {
-    await Promise.all(accounts.map(auditAccount));
+    await Promise.all(accounts.map((account) => openAccounts(() => auditAccount(account))));
   } finally {
     destroy(sts);
   }
