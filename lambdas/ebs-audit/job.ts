@@ -358,9 +358,10 @@ export interface AuditRunOptions {
 }
 
 /**
- * Retries of work AWS throttled past the SDK's own retries: the account's allowed scans are halved and the scope (or
- * the account entry) waits a jittered exponential delay (BackoffPolicy) before it is tried again, at most `retries`
- * times and never past the run's deadline; then it is reported as not audited with the throttling error code.
+ * Retries of calls AWS throttled past the SDK's own retries: the account's allowed scans are halved and the call is
+ * made again after a jittered exponential delay (BackoffPolicy), the scan going on where it stopped, at most `retries`
+ * times per scope (or account entry) and never past the run's deadline; then the scope is reported as not audited
+ * with the throttling error code.
  */
 export interface ThrottleBackoff extends Partial<BackoffPolicy> {
   readonly retries?: number;
