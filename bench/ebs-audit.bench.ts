@@ -10,24 +10,47 @@
  *   + GetProducts (live prices, the default source): one query per region that has volumes in any account, once per
  *     run (not per account or volume); the simulated answer holds that region's 14 EBS products (one page)
  * and there must be no per-volume call (no DescribeVolumes with VolumeIds).
- * Targets: wall < 30 s with bounded concurrency (peak in-flight calls ≤ the configured concurrency), peak RSS < 256 MB.
+ * Targets (issue 12): wall < 30 s up to 400 accounts, < 60 s at 1,000; peak in-flight calls within the caps (run:
+ * `concurrency`, per account: `accountConcurrency`, per account×region: 1); peak RSS < 256 MB at 100 accounts and at
+ * most 64 MB more at 1,000 (pass the 100-account maxRSS as EBS_BENCH_BASE_RSS_MB to check it). It prints the load
+ * average at the start and the end: the machine is shared, wall times depend on it.
  *
- * Run: npx tsx bench/ebs-audit.bench.ts   (or npm run bench)
+ * Run: npx tsx bench/ebs-audit.bench.ts [accounts]   (or npm run bench)
  */
+import { loadavg } from 'node:os';
 import { S3Client } from '@aws-sdk/client-s3';
 import { containerPriceCache } from '../lambdas/ebs-audit/adapters/price-resolver';
 import { ebsAuditConfig } from '../lambdas/ebs-audit/config';
 import { runEbsAuditJob } from '../lambdas/ebs-audit/job';
-import { DEFAULT_REGIONS, SIMULATED_HOME, simulatedAuditClients } from '../test/doubles/ebs-audit-clients';
+import {
+  DEFAULT_REGIONS,
+  EC2_DESCRIBE_BUCKET,
+  SIMULATED_HOME,
+  simulatedAuditClients,
+  type TokenBucketSpec,
+} from '../test/doubles/ebs-audit-clients';
 
-/** Size parameter: `npx tsx bench/ebs-audit.bench.ts 400` (or EBS_BENCH_ACCOUNTS); concurrency EBS_BENCH_CONCURRENCY. */
+/**
+ * Size parameter: `npx tsx bench/ebs-audit.bench.ts 400` (or EBS_BENCH_ACCOUNTS). Caps: EBS_BENCH_CONCURRENCY and
+ * EBS_BENCH_ACCOUNT_CONCURRENCY (default: the config's defaults). EBS_BENCH_THROTTLE=1 gives every account×region
+ * EC2's token bucket for describe calls (100 tokens, 20 per second) and starves a few of them (2 tokens, 1 per second),
+ * so throttled scans wait and go on.
+ */
 const ACCOUNTS = Number(process.argv[2] ?? process.env.EBS_BENCH_ACCOUNTS ?? 100);
-const CONCURRENCY = Number(process.env.EBS_BENCH_CONCURRENCY ?? 16);
+const CONCURRENCY = process.env.EBS_BENCH_CONCURRENCY ? Number(process.env.EBS_BENCH_CONCURRENCY) : undefined;
+const ACCOUNT_CONCURRENCY = process.env.EBS_BENCH_ACCOUNT_CONCURRENCY
+  ? Number(process.env.EBS_BENCH_ACCOUNT_CONCURRENCY)
+  : undefined;
+const THROTTLE = process.env.EBS_BENCH_THROTTLE === '1';
+/** Under EBS_BENCH_THROTTLE: every 50th account's large region has a nearly empty bucket. */
+const STARVED_BUCKET: TokenBucketSpec = { capacity: 2, refillPerSecond: 1 };
 const REGIONS = DEFAULT_REGIONS;
 const LATENCY_MS = 50;
 const WALL_TARGET_S = ACCOUNTS <= 400 ? 30 : 60;
 /** 256 MB at 100 accounts; larger estates may add at most 64 MB (issue 12: memory follows the work in flight). */
 const RSS_TARGET_MB = ACCOUNTS <= 100 ? 256 : 256 + 64;
+/** EBS_BENCH_BASE_RSS_MB: the 100-account run's maxRSS; a larger run then fails if it is more than 64 MB above it. */
+const BASE_RSS_MB = process.env.EBS_BENCH_BASE_RSS_MB ? Number(process.env.EBS_BENCH_BASE_RSS_MB) : undefined;
 const HOME = SIMULATED_HOME;
 
 /**
@@ -50,7 +73,17 @@ function volumeCount(a: number, r: number): number {
   return x < 10 ? 1 + (x % 3) : 0;
 }
 
-const { factory, stats } = simulatedAuditClients({ accounts: ACCOUNTS, volumeCount, latencyMs: LATENCY_MS });
+const { factory, stats } = simulatedAuditClients({
+  accounts: ACCOUNTS,
+  volumeCount,
+  latencyMs: LATENCY_MS,
+  ...(THROTTLE
+    ? {
+        ec2Bucket: (a: number, r: number) =>
+          a % 50 === 0 && volumeCount(a, r) > 500 ? STARVED_BUCKET : EC2_DESCRIBE_BUCKET,
+      }
+    : {}),
+});
 const calls = stats.calls;
 
 async function main() {
@@ -58,7 +91,8 @@ async function main() {
     enabled: true,
     accounts: 'organization',
     regions: 'enabled',
-    concurrency: CONCURRENCY,
+    ...(CONCURRENCY !== undefined ? { concurrency: CONCURRENCY } : {}),
+    ...(ACCOUNT_CONCURRENCY !== undefined ? { accountConcurrency: ACCOUNT_CONCURRENCY } : {}),
   });
   // The report bucket: an S3 client whose transport takes the bytes and keeps only their count.
   let reportBytes = 0;
@@ -73,6 +107,9 @@ async function main() {
     { step: 'initialize', name: 'nullReportBucket', priority: 'high' },
   );
   containerPriceCache.clear();
+  const loadBefore = loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
   let rssPeak = process.memoryUsage().rss;
   const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, process.memoryUsage().rss)), 20);
   const rssBefore = process.memoryUsage().rss;
@@ -125,7 +162,12 @@ async function main() {
   const expectedTotal = Object.values(expected).reduce((s, n) => s + n, 0);
 
   console.log(
-    `ebs-audit benchmark (${PROFILE}): ${ACCOUNTS} accounts × ${REGIONS.length} regions, ${LATENCY_MS} ms per call, concurrency ${config.concurrency}`,
+    `ebs-audit benchmark (${PROFILE}${THROTTLE ? ', EC2 throttling simulated' : ''}): ${ACCOUNTS} accounts × ${REGIONS.length} regions, ${LATENCY_MS} ms per call, concurrency ${config.concurrency}, per account ${config.accountConcurrency}`,
+  );
+  console.log(
+    `  load average             ${loadBefore} (start), ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')} (end)`,
   );
   console.log(
     `  volumes found            ${summary.volumeCount} (expected ${volumes}; held at the end: ${result.volumes.length}); audited scopes ${result.auditedScopes.length}; not audited ${result.notAudited.length}`,
@@ -133,7 +175,7 @@ async function main() {
   console.log(
     `  total monthly cost       $${summary.totalMonthlyCostUsd.toFixed(2)} (${summary.unpricedCount} unpriced); reports streamed ${(reportBytes / 1e6).toFixed(1)} MB (CSV + JSON)`,
   );
-  console.log('  API calls (counted / minimum):');
+  console.log(`  API calls (counted / minimum${THROTTLE ? ' + throttled tries' : ''}):`);
   for (const [cmd, n] of Object.entries(expected))
     console.log(`    ${cmd.padEnd(24)} ${String(calls.get(cmd) ?? 0).padStart(6)} / ${n}`);
   console.log(
@@ -144,7 +186,12 @@ async function main() {
   );
   console.log(`  wall                     ${wallSeconds.toFixed(2)} s  target < ${WALL_TARGET_S} s`);
   console.log(`  RSS by phase             ${phases.join('; ')}`);
-  console.log(`  peak in-flight calls     ${stats.peakInFlight} (limit ${config.concurrency})`);
+  console.log(
+    `  peak in-flight calls     run ${stats.peakInFlight} (limit ${config.concurrency}); per account ${stats.peakInFlightPerAccount} (limit ${config.accountConcurrency}); per account×region ${stats.peakInFlightPerScope} (limit 1)`,
+  );
+  console.log(
+    `  throttled calls          ${stats.throttled}${THROTTLE ? ` in ${stats.throttledPerScope.size} account×region(s)` : ' (no throttling simulated; EBS_BENCH_THROTTLE=1)'}`,
+  );
   console.log(
     `  RSS                      before ${(rssBefore / 2 ** 20).toFixed(0)} MB, sampled peak ${(rssPeak / 2 ** 20).toFixed(0)} MB, process maxRSS ${maxRssMb.toFixed(0)} MB  target < ${RSS_TARGET_MB} MB`,
   );
@@ -154,9 +201,22 @@ async function main() {
   if (maxRssMb >= RSS_TARGET_MB) failures.push(`peak RSS ${maxRssMb.toFixed(0)} MB ≥ ${RSS_TARGET_MB} MB`);
   if (stats.peakInFlight > config.concurrency)
     failures.push(`peak in-flight ${stats.peakInFlight} > concurrency ${config.concurrency}`);
+  if (stats.peakInFlightPerAccount > config.accountConcurrency)
+    failures.push(`peak in-flight per account ${stats.peakInFlightPerAccount} > ${config.accountConcurrency}`);
+  if (stats.peakInFlightPerScope > 1)
+    failures.push(`peak in-flight per account×region ${stats.peakInFlightPerScope} > 1`);
+  if (BASE_RSS_MB !== undefined && maxRssMb - BASE_RSS_MB > 64)
+    failures.push(`peak RSS ${maxRssMb.toFixed(0)} MB is ${(maxRssMb - BASE_RSS_MB).toFixed(0)} MB above the base run`);
   if (stats.perVolumeCalls > 0) failures.push(`${stats.perVolumeCalls} per-volume DescribeVolumes calls`);
+  // Throttled tries (simulated EC2 describe calls only) are made again: they come on top of the minimum.
+  const ec2Tries = (calls.get('DescribeVolumesCommand') ?? 0) + (calls.get('DescribeRegionsCommand') ?? 0);
+  if (ec2Tries !== expected.DescribeVolumesCommand + expected.DescribeRegionsCommand + stats.throttled)
+    failures.push(
+      `EC2 calls: ${ec2Tries}, minimum + throttled tries ${expected.DescribeVolumesCommand + expected.DescribeRegionsCommand + stats.throttled}`,
+    );
   for (const [cmd, n] of Object.entries(expected))
-    if ((calls.get(cmd) ?? 0) !== n) failures.push(`${cmd}: ${calls.get(cmd) ?? 0} calls, minimum ${n}`);
+    if (!cmd.startsWith('Describe') && (calls.get(cmd) ?? 0) !== n)
+      failures.push(`${cmd}: ${calls.get(cmd) ?? 0} calls, minimum ${n}`);
   for (const cmd of calls.keys()) if (!(cmd in expected)) failures.push(`unexpected ${cmd}`);
   if (summary.volumeCount !== volumes) failures.push(`found ${summary.volumeCount} volumes, expected ${volumes}`);
   if (result.notAudited.length > 0) failures.push(`${result.notAudited.length} scopes not audited`);

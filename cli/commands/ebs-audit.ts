@@ -48,6 +48,7 @@ interface Options {
   ownerTags: string[];
   excludeTag: { key: string; value: string };
   concurrency: number;
+  accountConcurrency: number;
   pricing: EbsAuditPriceSourceSetting;
   format: 'table' | 'csv' | 'json';
   json?: boolean;
@@ -74,6 +75,15 @@ function listOf(name: string, schema: z.core.$ZodType<string>, max: number) {
     if (items.length > max) throw new InvalidArgumentError(`${name} takes at most ${max} values (got ${items.length})`);
     for (const item of items) checked(name, schema)(item);
     return items;
+  };
+}
+
+/** A whole number from 1 to `max`, or a usage error naming the flag. */
+function count(flag: string, max: number) {
+  return (value: string): number => {
+    const n = /^\d+$/.test(value.trim()) ? Number(value) : NaN;
+    if (!Number.isInteger(n) || n < 1 || n > max) throw new InvalidArgumentError(`${flag} must be 1-${max}`);
+    return n;
   };
 }
 
@@ -286,13 +296,14 @@ export function registerEbsAuditCommand(program: Command, deps: EbsAuditCliDeps 
         }),
     )
     .addOption(
-      new Option('--concurrency <n>', 'account×region scans in flight')
+      new Option('--concurrency <n>', 'account entries and account×region scans in flight, all accounts together')
         .default(defaults.concurrency)
-        .argParser((v: string) => {
-          const n = /^\d+$/.test(v.trim()) ? Number(v) : NaN;
-          if (!Number.isInteger(n) || n < 1 || n > 64) throw new InvalidArgumentError('--concurrency must be 1-64');
-          return n;
-        }),
+        .argParser(count('--concurrency', EBS_AUDIT_LIMITS.concurrency)),
+    )
+    .addOption(
+      new Option('--account-concurrency <n>', 'account×region scans in flight per account (halved when throttled)')
+        .default(defaults.accountConcurrency)
+        .argParser(count('--account-concurrency', EBS_AUDIT_LIMITS.accountConcurrency)),
     )
     .addOption(
       new Option(
@@ -327,6 +338,7 @@ export function registerEbsAuditCommand(program: Command, deps: EbsAuditCliDeps 
         externalId: options.externalId,
         rules: { ownerTags: options.ownerTags, excludeTag: options.excludeTag, markTagKey: EBS_AUDIT_MARK_TAG_KEY },
         concurrency: options.concurrency,
+        accountConcurrency: options.accountConcurrency,
         scanMarked: false,
         pricing: pricing.resolver,
         onProgress: progress.update,

@@ -22,6 +22,10 @@ export const EBS_AUDIT_LIMITS = {
   accounts: 10_000,
   /** Regions of an explicit list (about 40 exist). */
   regions: 64,
+  /** Work in flight across the run (sockets and memory of one function). */
+  concurrency: 256,
+  /** Scans in flight per account: one per region at most. */
+  accountConcurrency: 64,
   /** Report retention: ten years. */
   expireAfterDays: 3650,
 } as const;
@@ -92,8 +96,16 @@ export const ebsAuditConfig = z
      * AWS's key and value rules, no `aws:` key (nobody can put one on a volume, so it would never exclude anything).
      */
     excludeTag: z._default(z.strictObject({ key: tagKey, value: tagValue }), { key: 'audit:keep', value: 'true' }),
-    /** Account×region scans in flight at once (each region is a separate EC2 throttling bucket). */
-    concurrency: z._default(intIn(1, 64), 16),
+    /**
+     * Work in flight across the run: account entries plus account×region scans (each scan makes one AWS call at a
+     * time, so this also bounds the calls in flight: sockets and memory of the function).
+     */
+    concurrency: z._default(intIn(1, EBS_AUDIT_LIMITS.concurrency), 64),
+    /**
+     * Scans in flight per account (its regions are separate EC2 throttling buckets, STS and the account's other quotas
+     * are shared). Halved for that account each time a call is throttled past the SDK's retries, grown back on success.
+     */
+    accountConcurrency: z._default(intIn(1, EBS_AUDIT_LIMITS.accountConcurrency), 8),
     report: z._default(
       z.strictObject({
         prefix: z._default(

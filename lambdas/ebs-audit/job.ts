@@ -8,7 +8,7 @@ import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { AwsCredentialIdentity } from '@smithy/types';
-import { createLimiter } from '../shared/concurrency';
+import { AdaptiveLimiter, backoffDelayMs, createLimiter, sleep, type BackoffPolicy } from '../shared/concurrency';
 import { awsErrorCode, awsErrorMessage } from '../shared/aws-errors';
 import type { OpsEventInput } from '../shared/ops-event';
 import { lastIdleDatapoints } from './adapters/cloudwatch';
@@ -24,7 +24,7 @@ import {
   untagVolume,
   waitForSnapshot,
 } from './adapters/ec2';
-import { explainAuditFailure } from './adapters/errors';
+import { explainAuditFailure, isThrottling } from './adapters/errors';
 import { listActiveAccounts } from './adapters/organizations';
 import { builtInPriceResolver, priceResolverFor } from './adapters/price-resolver';
 import { listReportKeys, openReportStream, putReportObject, type ReportStream } from './adapters/report-store';
@@ -94,6 +94,8 @@ export interface JobContext {
   readonly onAudited?: (audit: AuditRunOutput, summary: AuditSummary) => void;
   /** Called once the actions are done, before their report is written (same reason). */
   readonly onActed?: (plan: ActionPlan, results: readonly ActionResult[]) => void;
+  /** Retries of throttled scopes (tests inject the sleep and the randomness). */
+  readonly throttleBackoff?: ThrottleBackoff;
 }
 
 /** A report object could not be written: names the stage and the S3 key, and keeps the cause. */
@@ -201,8 +203,11 @@ export async function runEbsAuditJob(
       externalId: config.externalId,
       rules,
       concurrency: config.concurrency,
+      accountConcurrency: config.accountConcurrency,
       scanMarked: config.actions.mark,
       shouldStop: () => ctx.remainingMs() <= 0,
+      remainingMs: ctx.remainingMs,
+      throttleBackoff: ctx.throttleBackoff,
       pricing: pricing.resolver,
       keepVolumes: config.actions.mark,
       onScope: async (volumes) => {
@@ -324,11 +329,18 @@ export interface AuditRunOptions {
   readonly memberRoleName: string;
   readonly externalId?: string;
   readonly rules: ClassificationRules;
+  /** Account entries and account×region scans in flight across the run (a scan makes one call at a time). */
   readonly concurrency: number;
+  /** Scans in flight per account, adaptive: halved when the account is throttled, grown back on success. */
+  readonly accountConcurrency?: number;
   /** Also list volumes carrying the mark tag in any state, for the unmark step. */
   readonly scanMarked: boolean;
   /** True once the run must stop starting new work (Lambda time budget). */
   readonly shouldStop?: () => boolean;
+  /** Milliseconds left before the run must stop: a throttled scope never waits past it. Unset: no deadline. */
+  readonly remainingMs?: () => number;
+  /** How throttled scopes are retried (defaults: DEFAULT_THROTTLE_BACKOFF, real sleep, Math.random). */
+  readonly throttleBackoff?: ThrottleBackoff;
   /**
    * Given each account×region's volumes (most expensive first) as soon as it is scanned: the Lambda streams them to
    * the report. With keepVolumes false the run keeps none of them (the result's `volumes` is empty).
@@ -344,6 +356,24 @@ export interface AuditRunOptions {
   /** Wall clock for finishedAt (defaults to the system clock). */
   readonly clock?: () => Date;
 }
+
+/**
+ * Retries of calls AWS throttled past the SDK's own retries: the account's allowed scans are halved and the call is
+ * made again after a jittered exponential delay (BackoffPolicy), the scan going on where it stopped, at most `retries`
+ * times per scope (or account entry) and never past the run's deadline; then the scope is reported as not audited
+ * with the throttling error code.
+ */
+export interface ThrottleBackoff extends Partial<BackoffPolicy> {
+  readonly retries?: number;
+  readonly sleep?: (ms: number) => Promise<void>;
+  readonly random?: () => number;
+}
+
+/** 3 retries after 1-2 s, 2-4 s, 4-8 s (on top of the SDK's 5 attempts), each step at most 20 s. */
+export const DEFAULT_THROTTLE_BACKOFF = { retries: 3, baseMs: 2_000, maxMs: 20_000 } as const;
+
+/** Scans in flight per account when not configured. */
+export const DEFAULT_ACCOUNT_CONCURRENCY = 8;
 
 /** Credentials per account from this run, reused by the action executor; never logged or reported. */
 export class CredentialCache {
@@ -391,15 +421,19 @@ export async function runAudit(
     stage,
     ...explainAuditFailure(stage, err),
   });
+  // Scopes finish in any order: every list is sorted by account and region (a stable sort, so each scope's volumes
+  // keep their most-expensive-first order), so the result does not depend on timing.
+  const byScope = (a: { account: string; region: string }, b: { account: string; region: string }) =>
+    a.account.localeCompare(b.account) || a.region.localeCompare(b.region);
   const done = (accounts: string[]): AuditRunOutput => ({
     runId: options.runId,
     startedAt,
     finishedAt: (options.clock ?? (() => new Date()))().toISOString(),
-    auditedScopes: auditedScopes.sort((a, b) => a.account.localeCompare(b.account) || a.region.localeCompare(b.region)),
-    volumes,
-    notAudited: notAudited.sort((a, b) => a.account.localeCompare(b.account) || a.region.localeCompare(b.region)),
-    warnings,
-    markedElsewhere,
+    auditedScopes: auditedScopes.sort(byScope),
+    volumes: volumes.sort(byScope),
+    notAudited: notAudited.sort(byScope),
+    warnings: warnings.sort(byScope),
+    markedElsewhere: markedElsewhere.sort((a, b) => byScope(a, b) || a.volumeId.localeCompare(b.volumeId)),
     accounts,
     pricing: pricing.resolved(),
   });
@@ -432,7 +466,64 @@ export async function runAudit(
       scopesDone,
       volumes: volumeCount,
     });
+  // Scheduling: one slot of the run (`concurrency`) and one of the account (`accountConcurrency`, adaptive) per account
+  // entry or account×region scan; a scan makes its calls one after another, so each account×region (one EC2 and one
+  // CloudWatch throttling bucket) has at most one call in flight from this run.
   const limit = createLimiter(options.concurrency);
+  const accountConcurrency = Math.min(options.accountConcurrency ?? DEFAULT_ACCOUNT_CONCURRENCY, options.concurrency);
+  const backoff = { ...DEFAULT_THROTTLE_BACKOFF, ...options.throttleBackoff };
+  const wait = options.throttleBackoff?.sleep ?? sleep;
+  const random = options.throttleBackoff?.random ?? Math.random;
+  /**
+   * Patience for one account entry or scan: a call AWS throttled past the SDK's retries halves the account's slots and
+   * is made again after a jittered exponential delay, continuing where the scan was (the pages already read are kept),
+   * at most `backoff.retries` times per scope and never past the deadline or the time budget; then the throttling
+   * error is thrown, and the scope is reported with it. The scan keeps its slots while it waits: the account and the
+   * run slow down with it.
+   */
+  const patience = (accountLimit: AdaptiveLimiter) => {
+    let retry = 0;
+    return async <T>(call: () => Promise<T>): Promise<T> => {
+      for (;;) {
+        try {
+          return await call();
+        } catch (err) {
+          if (!isThrottling(err)) throw err;
+          accountLimit.decrease();
+          if (retry >= backoff.retries) throw err;
+          const delay = backoffDelayMs(retry, backoff, random);
+          if (options.remainingMs && options.remainingMs() <= delay) throw err;
+          retry += 1;
+          await wait(delay);
+          if (options.shouldStop?.()) throw err;
+        }
+      }
+    };
+  };
+  type Patience = ReturnType<typeof patience>;
+  /** The same client, each of its calls made with `patient` (paginators included: they call `send`). */
+  const patientClient = <C extends { send: unknown }>(client: C, patient: Patience): C => {
+    const send = (client.send as (...args: unknown[]) => Promise<unknown>).bind(client);
+    (client as { send: unknown }).send = (...args: unknown[]) => patient(() => send(...args));
+    return client;
+  };
+  /** Runs `work` in a slot of the account and one of the run; a scope that was not throttled grows the account's. */
+  const withinLimits = async <T>(accountLimit: AdaptiveLimiter, work: (patient: Patience) => Promise<T>) => {
+    let throttled = false;
+    const patient = patience(accountLimit);
+    const counting: Patience = (call) =>
+      patient(async () => {
+        try {
+          return await call();
+        } catch (err) {
+          throttled ||= isThrottling(err);
+          throw err;
+        }
+      });
+    const outcome = await accountLimit.run(() => limit(() => work(counting)));
+    if (!throttled) accountLimit.increase();
+    return outcome;
+  };
   const sessionName = auditSessionName(options.runId);
   const sts = factory.sts(options.homeRegion);
   const stopped = (account: string, region: string) => {
@@ -445,9 +536,14 @@ export async function runAudit(
     });
   };
 
-  const scanRegion = async (account: string, region: string, creds: AwsCredentialIdentity | undefined) => {
+  const scanRegion = async (
+    account: string,
+    region: string,
+    creds: AwsCredentialIdentity | undefined,
+    patient: Patience,
+  ): Promise<void> => {
     if (options.shouldStop?.()) return stopped(account, region);
-    const ec2 = factory.ec2(region, creds);
+    const ec2 = patientClient(factory.ec2(region, creds), patient);
     try {
       let found;
       let marked: Awaited<ReturnType<typeof listMarkedVolumes>> = [];
@@ -460,7 +556,7 @@ export async function runAudit(
       }
       let last = new Map<string, Date>();
       if (found.length > 0) {
-        const cw = factory.cloudwatch(region, creds);
+        const cw = patientClient(factory.cloudwatch(region, creds), patient);
         try {
           last = await lastIdleDatapoints(
             cw,
@@ -497,56 +593,65 @@ export async function runAudit(
     }
   };
 
-  const auditAccount = async (account: string) => {
-    // Enter the account and find its regions: one slot of the limiter.
-    const prepared = await limit(async () => {
-      if (options.shouldStop?.()) {
-        stopped(account, '*');
-        return undefined;
-      }
-      let creds: AwsCredentialIdentity | undefined;
-      if (account !== options.homeAccount) {
-        try {
-          creds = await assumeMemberRole(sts, {
+  /** Enters the account (AssumeRole unless it is the home account) and finds its regions. */
+  const enterAccount = async (
+    account: string,
+    patient: Patience,
+  ): Promise<{ creds: AwsCredentialIdentity | undefined; regions: string[] } | undefined> => {
+    if (options.shouldStop?.()) {
+      stopped(account, '*');
+      return undefined;
+    }
+    let creds: AwsCredentialIdentity | undefined;
+    if (account !== options.homeAccount) {
+      try {
+        creds = await patient(() =>
+          assumeMemberRole(sts, {
             account,
             roleName: options.memberRoleName,
             externalId: options.externalId,
             sessionName,
-          });
-        } catch (err) {
-          notAudited.push(gap(account, '*', 'assume-role', err));
-          return undefined;
-        }
-      }
-      credentials.set(account, creds);
-      if (options.regions !== 'enabled') return { creds, regions: [...new Set(options.regions)] };
-      const ec2 = factory.ec2(options.homeRegion, creds);
-      try {
-        return { creds, regions: await listEnabledRegions(ec2) };
+          }),
+        );
       } catch (err) {
-        notAudited.push(gap(account, '*', 'describe-regions', err));
+        notAudited.push(gap(account, '*', 'assume-role', err));
         return undefined;
-      } finally {
-        destroy(ec2);
       }
-    });
+    }
+    credentials.set(account, creds);
+    if (options.regions !== 'enabled') return { creds, regions: [...new Set(options.regions)] };
+    const ec2 = patientClient(factory.ec2(options.homeRegion, creds), patient);
+    try {
+      return { creds, regions: await listEnabledRegions(ec2) };
+    } catch (err) {
+      notAudited.push(gap(account, '*', 'describe-regions', err));
+      return undefined;
+    } finally {
+      destroy(ec2);
+    }
+  };
+
+  const auditAccount = async (account: string) => {
+    const accountLimit = new AdaptiveLimiter(accountConcurrency);
+    const prepared = await withinLimits(accountLimit, (patient) => enterAccount(account, patient));
     accountsDone += 1;
     scopesTotal += prepared?.regions.length ?? 0;
     progress();
     if (!prepared) return;
     await Promise.all(
-      prepared.regions.map((region) =>
-        limit(async () => {
-          await scanRegion(account, region, prepared.creds);
-          scopesDone += 1;
-          progress();
-        }),
-      ),
+      prepared.regions.map(async (region) => {
+        await withinLimits(accountLimit, (patient) => scanRegion(account, region, prepared.creds, patient));
+        scopesDone += 1;
+        progress();
+      }),
     );
   };
 
+  // Accounts are opened a few at a time (enough to keep every run slot busy, twice over): what a run holds per
+  // scope (pending scans, their promises) follows the work in flight, not the size of the organization.
+  const openAccounts = createLimiter(2 * Math.ceil(options.concurrency / accountConcurrency));
   try {
-    await Promise.all(accounts.map(auditAccount));
+    await Promise.all(accounts.map((account) => openAccounts(() => auditAccount(account))));
   } finally {
     destroy(sts);
   }

@@ -53,7 +53,24 @@ export interface SimulatedEstate {
    * beyond it fails with RequestLimitExceeded. Unset: never throttled.
    */
   readonly maxInFlightPerScope?: number;
+  /**
+   * EC2's request-rate throttling, simulated: each account×region (indexes a, r) given a bucket here has one token
+   * bucket shared by its EC2 calls (DescribeVolumes, DescribeRegions), `capacity` tokens to start with, refilled at
+   * `refillPerSecond` on the estate's clock; a call finding it empty fails with RequestLimitExceeded (as EC2 answers).
+   * Real EC2 for describe calls: 100 tokens, 20 per second, per API. Undefined for a scope: never throttled.
+   */
+  readonly ec2Bucket?: (a: number, r: number) => TokenBucketSpec | undefined;
+  /** Clock of the token buckets, ms (tests pass a fake one advanced by their sleep). Default: performance.now(). */
+  readonly clockMs?: () => number;
 }
+
+export interface TokenBucketSpec {
+  readonly capacity: number;
+  readonly refillPerSecond: number;
+}
+
+/** EC2's bucket for non-mutating (Describe*) requests, per account, region and API (EC2 developer guide). */
+export const EC2_DESCRIBE_BUCKET: TokenBucketSpec = { capacity: 100, refillPerSecond: 20 };
 
 export interface SimulatedAwsStats {
   readonly calls: Map<string, number>;
@@ -61,11 +78,17 @@ export interface SimulatedAwsStats {
   peakInFlight: number;
   /** Highest number of calls in flight to one account (all its regions). */
   peakInFlightPerAccount: number;
+  /** Highest number of calls in flight to one account×region. */
+  peakInFlightPerScope: number;
   perVolumeCalls: number;
+  /** Calls answered with RequestLimitExceeded (in-flight cap or token bucket). */
   throttled: number;
+  /** The same, per "account/region". */
+  throttledPerScope: Map<string, number>;
 }
 
 export const SIMULATED_HOME = '100000000000';
+const HOME_SERVICE_COMMANDS = new Set(['AssumeRoleCommand', 'ListAccountsCommand', 'GetProductsCommand']);
 export const simulatedAccountId = (i: number) => String(100000000000 + i);
 
 /**
@@ -85,11 +108,30 @@ export function simulatedAuditClients(estate: SimulatedEstate): {
     inFlight: 0,
     peakInFlight: 0,
     peakInFlightPerAccount: 0,
+    peakInFlightPerScope: 0,
     perVolumeCalls: 0,
     throttled: 0,
+    throttledPerScope: new Map(),
   };
   const perScope = new Map<string, number>();
   const perAccount = new Map<string, number>();
+  const clock = estate.clockMs ?? (() => performance.now());
+  const buckets = new Map<string, { tokens: number; at: number }>();
+  /** Takes a token from the scope's EC2 bucket; false when it is empty (the call is throttled). */
+  const takeToken = (account: string, region: string): boolean => {
+    const spec = estate.ec2Bucket?.(Number(account) - 100000000000, regions.indexOf(region));
+    if (!spec) return true;
+    const key = `${account}/${region}`;
+    const now = clock();
+    const bucket = buckets.get(key) ?? { tokens: spec.capacity, at: now };
+    bucket.tokens = Math.min(spec.capacity, bucket.tokens + ((now - bucket.at) / 1000) * spec.refillPerSecond);
+    bucket.at = now;
+    buckets.set(key, bucket);
+    if (bucket.tokens < 1) return false;
+    bucket.tokens -= 1;
+    return true;
+  };
+  const ec2Commands = new Set(['DescribeVolumesCommand', 'DescribeRegionsCommand']);
 
   const simulate = (command: string, input: Record<string, unknown>, account: string, region: string): unknown => {
     const a = Number(account) - 100000000000;
@@ -169,17 +211,23 @@ export function simulatedAuditClients(estate: SimulatedEstate): {
       (_next: unknown, context: { commandName: string }) => async (args: { input: Record<string, unknown> }) => {
         stats.calls.set(context.commandName, (stats.calls.get(context.commandName) ?? 0) + 1);
         const scope = `${account}/${region}`;
-        const inScope = (perScope.get(scope) ?? 0) + 1;
-        const inAccount = (perAccount.get(account) ?? 0) + 1;
-        perScope.set(scope, inScope);
-        perAccount.set(account, inAccount);
+        // Calls into an audited account×region; AssumeRole, ListAccounts and GetProducts go to the home account's
+        // STS, Organizations and the Price List API, and count only in the run's total.
+        const intoAccount = !HOME_SERVICE_COMMANDS.has(context.commandName);
+        const inScope = intoAccount ? (perScope.get(scope) ?? 0) + 1 : 0;
+        const inAccount = intoAccount ? (perAccount.get(account) ?? 0) + 1 : 0;
+        if (intoAccount) perScope.set(scope, inScope);
+        if (intoAccount) perAccount.set(account, inAccount);
         stats.inFlight += 1;
         stats.peakInFlight = Math.max(stats.peakInFlight, stats.inFlight);
         stats.peakInFlightPerAccount = Math.max(stats.peakInFlightPerAccount, inAccount);
+        stats.peakInFlightPerScope = Math.max(stats.peakInFlightPerScope, inScope);
         try {
           if (latency > 0) await new Promise((resolve) => setTimeout(resolve, latency));
-          if (estate.maxInFlightPerScope !== undefined && inScope > estate.maxInFlightPerScope) {
+          const overCap = estate.maxInFlightPerScope !== undefined && inScope > estate.maxInFlightPerScope;
+          if (overCap || (ec2Commands.has(context.commandName) && !takeToken(account, region))) {
             stats.throttled += 1;
+            stats.throttledPerScope.set(scope, (stats.throttledPerScope.get(scope) ?? 0) + 1);
             throw awsError('RequestLimitExceeded', 'Request limit exceeded.');
           }
           return {
@@ -188,8 +236,15 @@ export function simulatedAuditClients(estate: SimulatedEstate): {
           };
         } finally {
           stats.inFlight -= 1;
-          perScope.set(scope, (perScope.get(scope) ?? 1) - 1);
-          perAccount.set(account, (perAccount.get(account) ?? 1) - 1);
+          // Idle keys are dropped, so the double holds nothing per scope (the bench measures the audit's memory).
+          if (intoAccount) {
+            const scopeLeft = (perScope.get(scope) ?? 1) - 1;
+            const accountLeft = (perAccount.get(account) ?? 1) - 1;
+            if (scopeLeft > 0) perScope.set(scope, scopeLeft);
+            else perScope.delete(scope);
+            if (accountLeft > 0) perAccount.set(account, accountLeft);
+            else perAccount.delete(account);
+          }
         }
       },
       { step: 'initialize', name: 'simulatedAws', priority: 'high' },

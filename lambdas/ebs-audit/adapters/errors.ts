@@ -8,6 +8,11 @@ const THROTTLING = new Set([
   'TooManyRequestsException',
   'ThrottledException',
 ]);
+/** True when AWS refused the call for its request rate (EC2 `RequestLimitExceeded`, STS `Throttling`...). */
+export function isThrottling(err: unknown): boolean {
+  return THROTTLING.has(awsErrorCode(err));
+}
+
 const OPT_IN = new Set(['AuthFailure', 'OptInRequired', 'UnrecognizedClientException', 'InvalidClientTokenId']);
 
 /** A short human explanation of why an account or region could not be audited. */

@@ -136,7 +136,9 @@ describe('runAudit', () => {
 
   test('two accounts × three regions: one AssumeRole refused, one region throttled, the rest audited', async () => {
     const credentials = new CredentialCache();
-    const result = await runAudit(sdkClientFactory('eu-west-1'), options(), credentials);
+    const waited: number[] = [];
+    const throttleBackoff = { sleep: async (ms: number) => void waited.push(ms), random: () => 0.5 };
+    const result = await runAudit(sdkClientFactory('eu-west-1'), options({ throttleBackoff }), credentials);
 
     expect(result.auditedScopes).toEqual([
       { account: M1, region: 'eu-west-1' },
@@ -166,9 +168,11 @@ describe('runAudit', () => {
       RoleSessionName: 'platform-ops-ebs-audit-run-1',
       ExternalId: 'ext-1',
     });
-    // No DescribeRegions with explicit regions; three region scans for M1 (none for M2).
+    // No DescribeRegions with explicit regions; three region scans for M1 (none for M2), and the throttled one tried
+    // again 3 times after jittered exponential delays (2 s, 4 s, 8 s steps, random 0.5 → 3/4 of each).
     expect(ec2Mock).toHaveReceivedCommandTimes(DescribeRegionsCommand, 0);
-    expect(ec2Mock).toHaveReceivedCommandTimes(DescribeVolumesCommand, 3);
+    expect(ec2Mock).toHaveReceivedCommandTimes(DescribeVolumesCommand, 3 + 3);
+    expect(waited).toEqual([1500, 3000, 6000]);
     // One GetMetricData per audited region with volumes.
     expect(cwMock).toHaveReceivedCommandTimes(GetMetricDataCommand, 2);
     expect(credentials.has(M1)).toBe(true);
