@@ -12,12 +12,15 @@
  * and there must be no per-volume call (no DescribeVolumes with VolumeIds).
  * Targets (issue 12): wall < 30 s up to 400 accounts, < 60 s at 1,000; peak in-flight calls within the caps (run:
  * `concurrency`, per account: `accountConcurrency`, per account×region: 1); peak RSS < 256 MB at 100 accounts and at
- * most 64 MB more at 1,000 (pass the 100-account maxRSS as EBS_BENCH_BASE_RSS_MB to check it). It prints the load
+ * most 64 MB more at 1,000 (checked against the 100-account run of the same `npm run bench`, or against
+ * EBS_BENCH_BASE_RSS_MB when given). It prints the load
  * average at the start and the end: the machine is shared, wall times depend on it.
  *
  * Run: npx tsx bench/ebs-audit.bench.ts [accounts]   (or npm run bench)
  */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
+import { join } from 'node:path';
 import { S3Client } from '@aws-sdk/client-s3';
 import { containerPriceCache } from '../lambdas/ebs-audit/adapters/price-resolver';
 import { ebsAuditConfig } from '../lambdas/ebs-audit/config';
@@ -50,7 +53,16 @@ const WALL_TARGET_S = ACCOUNTS <= 400 ? 30 : 60;
 /** 256 MB at 100 accounts; larger estates may add at most 64 MB (issue 12: memory follows the work in flight). */
 const RSS_TARGET_MB = ACCOUNTS <= 100 ? 256 : 256 + 64;
 /** EBS_BENCH_BASE_RSS_MB: the 100-account run's maxRSS; a larger run then fails if it is more than 64 MB above it. */
-const BASE_RSS_MB = process.env.EBS_BENCH_BASE_RSS_MB ? Number(process.env.EBS_BENCH_BASE_RSS_MB) : undefined;
+const RESULTS = join(__dirname, 'results');
+/** `npm run bench` gives every bench of one run the same BENCH_RUN_ID: a 1,000-account run reads its 100-account peer. */
+function baseRssMb(): number | undefined {
+  if (process.env.EBS_BENCH_BASE_RSS_MB) return Number(process.env.EBS_BENCH_BASE_RSS_MB);
+  const file = join(RESULTS, 'ebs-audit-100.json');
+  if (ACCOUNTS <= 100 || !process.env.BENCH_RUN_ID || !existsSync(file)) return undefined;
+  const base = JSON.parse(readFileSync(file, 'utf8')) as { runId?: string; maxRssMb?: number };
+  return base.runId === process.env.BENCH_RUN_ID ? base.maxRssMb : undefined;
+}
+const BASE_RSS_MB = baseRssMb();
 const HOME = SIMULATED_HOME;
 
 /**
@@ -205,6 +217,15 @@ async function main() {
     failures.push(`peak in-flight per account ${stats.peakInFlightPerAccount} > ${config.accountConcurrency}`);
   if (stats.peakInFlightPerScope > 1)
     failures.push(`peak in-flight per account×region ${stats.peakInFlightPerScope} > 1`);
+  mkdirSync(RESULTS, { recursive: true });
+  writeFileSync(
+    join(RESULTS, `ebs-audit-${ACCOUNTS}.json`),
+    JSON.stringify({ runId: process.env.BENCH_RUN_ID, accounts: ACCOUNTS, wallSeconds, maxRssMb }),
+  );
+  if (BASE_RSS_MB !== undefined)
+    console.log(
+      `  RSS above 100 accounts   ${(maxRssMb - BASE_RSS_MB).toFixed(0)} MB (100-account maxRSS ${BASE_RSS_MB.toFixed(0)} MB)  target ≤ 64 MB`,
+    );
   if (BASE_RSS_MB !== undefined && maxRssMb - BASE_RSS_MB > 64)
     failures.push(`peak RSS ${maxRssMb.toFixed(0)} MB is ${(maxRssMb - BASE_RSS_MB).toFixed(0)} MB above the base run`);
   if (stats.perVolumeCalls > 0) failures.push(`${stats.perVolumeCalls} per-volume DescribeVolumes calls`);

@@ -30,6 +30,7 @@ const SIZES: Record<string, { label: string; args?: string[]; env?: Record<strin
 };
 
 const results: { file: string; status: number | null; seconds: number }[] = [];
+const runId = new Date().toISOString();
 for (const file of files) {
   for (const size of SIZES[file] ?? [{ label: '' }]) {
     const name = size.label ? `${file} (${size.label})` : file;
@@ -40,6 +41,7 @@ for (const file of files) {
       env: {
         ...process.env,
         ...size.env,
+        BENCH_RUN_ID: runId,
         NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --openssl-legacy-provider`.trim(),
       },
     });
