@@ -648,8 +648,12 @@ export async function runAudit(
   };
 
   // Accounts are opened a few at a time (enough to keep every run slot busy, twice over): what a run holds per
-  // scope (pending scans, their promises) follows the work in flight, not the size of the organization.
-  const openAccounts = createLimiter(2 * Math.ceil(options.concurrency / accountConcurrency));
+  // scope (pending scans, their promises) follows the work in flight, not the size of the organization. An account
+  // keeps at most min(accountConcurrency, its regions) slots busy; with "enabled" regions that is not known before
+  // the account is entered, and accounts have more regions enabled than accountConcurrency's default.
+  const perAccount =
+    options.regions === 'enabled' ? accountConcurrency : Math.min(accountConcurrency, new Set(options.regions).size);
+  const openAccounts = createLimiter(2 * Math.ceil(options.concurrency / Math.max(1, perAccount)));
   try {
     await Promise.all(accounts.map((account) => openAccounts(() => auditAccount(account))));
   } finally {

@@ -45,6 +45,9 @@ export function handlerCode(entry: string): lambda.Code {
     assetHashType: AssetHashType.OUTPUT,
     bundling: {
       image: OPS_RUNTIME.bundlingImage, // never pulled: local bundling always builds or fails
+      // Never run either; it names the entry in the options CDK caches staged assets by (the tryBundle closure does
+      // not show in them), so two handlers of one folder do not share the first one's bundle.
+      command: ['bundle', relative(ROOT, entry)],
       local: {
         tryBundle(outputDir: string): boolean {
           const run = spawnSync(process.execPath, ['--import', 'tsx', BUNDLER_CLI, entry, outputDir], {
@@ -52,7 +55,9 @@ export function handlerCode(entry: string): lambda.Code {
             stdio: ['ignore', 'inherit', 'inherit'],
           });
           if (run.status !== 0)
-            throw new Error(`bundling ${relative(ROOT, entry)} failed (exit ${run.status ?? run.signal}); see above`);
+            throw new Error(
+              `bundling ${relative(ROOT, entry)} failed (${run.error ? run.error.message : `exit ${run.status ?? run.signal}`}); see above`,
+            );
           return true;
         },
       },

@@ -4,10 +4,33 @@
  * and exports a `handler` function. This catches bundling problems (a dependency esbuild could not resolve, a
  * CommonJS require inside the ESM bundle) and init-time config errors before a deploy does.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { jobFunctions } from './cdk-out';
+import { type JobFunction, jobFunctions } from './cdk-out';
+
+/** Imports the function's built bundle in a fresh Node with its template environment (plus `env`), then runs `then`. */
+function importBundle(fn: JobFunction, then: string, env: Record<string, string> = {}) {
+  const entry = join(fn.assetDir, 'index.mjs');
+  expect(existsSync(entry)).toBe(true);
+  return spawnSync(
+    process.execPath,
+    ['--input-type=module', '-e', `const m = await import(${JSON.stringify(entry)});\n${then}`],
+    {
+      cwd: fn.assetDir,
+      env: {
+        PATH: process.env.PATH,
+        AWS_REGION: 'us-east-1',
+        AWS_LAMBDA_FUNCTION_NAME: 'smoke',
+        ...fn.env,
+        ...env,
+        NODE_OPTIONS: '',
+      },
+      encoding: 'utf8',
+      timeout: 30_000,
+    },
+  );
+}
 
 describe('built bundles in cdk.out', () => {
   const functions = jobFunctions();
@@ -19,22 +42,10 @@ describe('built bundles in cdk.out', () => {
   it.each(functions.map((f) => [f.name, f] as const))(
     '%s loads in a fresh process and exports handler',
     (_name, fn) => {
-      const entry = join(fn.assetDir, 'index.mjs');
-      expect(existsSync(entry)).toBe(true);
-      const script = `import(${JSON.stringify(entry)}).then((m) => { console.log(typeof m.handler); }, (e) => { console.error(e && e.stack || e); process.exit(3); })`;
-      const output = execFileSync(process.execPath, ['-e', script], {
-        cwd: fn.assetDir,
-        env: {
-          PATH: process.env.PATH,
-          AWS_REGION: 'us-east-1',
-          AWS_LAMBDA_FUNCTION_NAME: 'smoke',
-          ...fn.env,
-          NODE_OPTIONS: '',
-        },
-        encoding: 'utf8',
-        timeout: 30_000,
-      });
-      expect(output.trim().split('\n').pop()).toBe('function');
+      const run = importBundle(fn, 'console.log(typeof m.handler);');
+      expect(run.stderr).not.toMatch(/Error/);
+      expect(run.status).toBe(0);
+      expect(run.stdout.trim().split('\n').pop()).toBe('function');
     },
   );
 
@@ -43,21 +54,8 @@ describe('built bundles in cdk.out', () => {
   it.each(functions.map((f) => [f.name, f] as const))(
     '%s refuses a bad JOB_CONFIG at init, naming the field in words',
     (_name, fn) => {
-      const entry = join(fn.assetDir, 'index.mjs');
       const config = JSON.parse(fn.env.JOB_CONFIG) as Record<string, unknown>;
-      const run = spawnSync(process.execPath, ['--input-type=module', '-e', `await import(${JSON.stringify(entry)})`], {
-        cwd: fn.assetDir,
-        env: {
-          PATH: process.env.PATH,
-          AWS_REGION: 'us-east-1',
-          AWS_LAMBDA_FUNCTION_NAME: 'smoke',
-          ...fn.env,
-          JOB_CONFIG: JSON.stringify({ ...config, enabled: 'yes' }),
-          NODE_OPTIONS: '',
-        },
-        encoding: 'utf8',
-        timeout: 30_000,
-      });
+      const run = importBundle(fn, '', { JOB_CONFIG: JSON.stringify({ ...config, enabled: 'yes' }) });
       expect(run.status).not.toBe(0);
       expect(run.stderr).toContain(
         'Invalid environment: JOB_CONFIG.enabled: Invalid input: expected boolean, received string',

@@ -76,6 +76,22 @@ describe('runAudit scheduling', () => {
     expect(stats.peakInFlight).toBeGreaterThan(3);
   });
 
+  test.each([1, 3])(
+    'with %i region(s) per account the run still fills its cap (enough accounts are opened)',
+    async (regions) => {
+      const few = REGIONS.slice(0, regions);
+      const { factory, stats } = simulatedAuditClients({
+        accounts: 40,
+        regions: few,
+        volumeCount: () => 1,
+        latencyMs: 2,
+      });
+      const result = await runAudit(factory, options(40, { regions: few, concurrency: 8, accountConcurrency: 8 }));
+      expect(result.auditedScopes).toHaveLength(40 * regions);
+      expect(stats.peakInFlight).toBe(8);
+    },
+  );
+
   test('accountConcurrency above concurrency: the run cap still holds', async () => {
     const { factory, stats } = simulatedAuditClients(estateOf({ accounts: 3, latencyMs: 2 }));
     const result = await runAudit(factory, options(3, { concurrency: 2, accountConcurrency: 6 }));

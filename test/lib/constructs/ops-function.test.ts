@@ -1,8 +1,12 @@
-import { Stack } from 'aws-cdk-lib';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { App, Stack } from 'aws-cdk-lib';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Match } from 'aws-cdk-lib/assertions';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { functionSettings, parseConfig } from '../../../lib/config';
-import { OpsFunction, checkEnvironmentSize } from '../../../lib/constructs/ops-function';
+import { OpsFunction, checkEnvironmentSize, handlerCode, OPS_RUNTIME } from '../../../lib/constructs/ops-function';
 import { testApp } from '../infra-helpers';
 
 import { entry, stackWithJob } from './job-stack';
@@ -126,4 +130,27 @@ describe('OpsFunction', () => {
     expect(job.fn.deadLetterQueue).toBeDefined();
     expect(job.fn.logGroup).toBeDefined();
   });
+
+  it('bundles each handler on its own, also two handlers of one folder', () => {
+    // A real bundling synth (testApp skips bundling): both fixtures live in test/fixtures/handlers/.
+    const app = new App({ outdir: mkdtempSync(join(tmpdir(), 'ops-bundle-')) });
+    const stack = new Stack(app, 'Bundles');
+    const second = join(entry, '..', 'second.ts');
+    for (const [id, file] of [
+      ['Noop', entry],
+      ['Second', second],
+    ] as const)
+      new lambda.Function(stack, id, { runtime: OPS_RUNTIME, handler: 'index.handler', code: handlerCode(file) });
+    const assembly = app.synth();
+    const template = assembly.getStackArtifact('Bundles').template as {
+      Resources: Record<string, { Type: string; Properties: { Code: { S3Key: string } } }>;
+    };
+    const keys = Object.values(template.Resources)
+      .filter((r) => r.Type === 'AWS::Lambda::Function')
+      .map((r) => r.Properties.Code.S3Key.replace(/\.zip$/, ''));
+    const bundles = keys.map((k) => readFileSync(join(assembly.directory, `asset.${k}`, 'index.mjs'), 'utf8'));
+    expect(new Set(keys).size).toBe(2);
+    expect(bundles.filter((b) => b.includes('second:!0') || b.includes('second: true'))).toHaveLength(1);
+    expect(bundles.filter((b) => b.includes('ok:!0') || b.includes('ok: true'))).toHaveLength(1);
+  }, 60_000);
 });
