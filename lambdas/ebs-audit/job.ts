@@ -470,6 +470,8 @@ export async function runAudit(
   // entry or account×region scan; a scan makes its calls one after another, so each account×region (one EC2 and one
   // CloudWatch throttling bucket) has at most one call in flight from this run.
   const limit = createLimiter(options.concurrency);
+  /** The configured regions without repeats, or undefined for each account's enabled regions. */
+  const regionList = options.regions === 'enabled' ? undefined : [...new Set(options.regions)];
   const accountConcurrency = Math.min(options.accountConcurrency ?? DEFAULT_ACCOUNT_CONCURRENCY, options.concurrency);
   const backoff = { ...DEFAULT_THROTTLE_BACKOFF, ...options.throttleBackoff };
   const wait = options.throttleBackoff?.sleep ?? sleep;
@@ -479,9 +481,9 @@ export async function runAudit(
    * is made again after a jittered exponential delay, continuing where the scan was (the pages already read are kept),
    * at most `backoff.retries` times per scope and never past the deadline or the time budget; then the throttling
    * error is thrown, and the scope is reported with it. The scan keeps its slots while it waits: the account and the
-   * run slow down with it.
+   * run slow down with it. `onThrottled` is told of every throttled call.
    */
-  const patience = (accountLimit: AdaptiveLimiter) => {
+  const patience = (accountLimit: AdaptiveLimiter, onThrottled: () => void) => {
     let retry = 0;
     return async <T>(call: () => Promise<T>): Promise<T> => {
       for (;;) {
@@ -489,6 +491,7 @@ export async function runAudit(
           return await call();
         } catch (err) {
           if (!isThrottling(err)) throw err;
+          onThrottled();
           accountLimit.decrease();
           if (retry >= backoff.retries) throw err;
           const delay = backoffDelayMs(retry, backoff, random);
@@ -510,17 +513,8 @@ export async function runAudit(
   /** Runs `work` in a slot of the account and one of the run; a scope that was not throttled grows the account's. */
   const withinLimits = async <T>(accountLimit: AdaptiveLimiter, work: (patient: Patience) => Promise<T>) => {
     let throttled = false;
-    const patient = patience(accountLimit);
-    const counting: Patience = (call) =>
-      patient(async () => {
-        try {
-          return await call();
-        } catch (err) {
-          throttled ||= isThrottling(err);
-          throw err;
-        }
-      });
-    const outcome = await accountLimit.run(() => limit(() => work(counting)));
+    const patient = patience(accountLimit, () => (throttled = true));
+    const outcome = await accountLimit.run(() => limit(() => work(patient)));
     if (!throttled) accountLimit.increase();
     return outcome;
   };
@@ -619,7 +613,7 @@ export async function runAudit(
       }
     }
     credentials.set(account, creds);
-    if (options.regions !== 'enabled') return { creds, regions: [...new Set(options.regions)] };
+    if (regionList) return { creds, regions: regionList };
     const ec2 = patientClient(factory.ec2(options.homeRegion, creds), patient);
     try {
       return { creds, regions: await listEnabledRegions(ec2) };
@@ -651,8 +645,7 @@ export async function runAudit(
   // scope (pending scans, their promises) follows the work in flight, not the size of the organization. An account
   // keeps at most min(accountConcurrency, its regions) slots busy; with "enabled" regions that is not known before
   // the account is entered, and accounts have more regions enabled than accountConcurrency's default.
-  const perAccount =
-    options.regions === 'enabled' ? accountConcurrency : Math.min(accountConcurrency, new Set(options.regions).size);
+  const perAccount = regionList ? Math.min(accountConcurrency, regionList.length) : accountConcurrency;
   const openAccounts = createLimiter(2 * Math.ceil(options.concurrency / Math.max(1, perAccount)));
   try {
     await Promise.all(accounts.map((account) => openAccounts(() => auditAccount(account))));

@@ -143,9 +143,6 @@ export const httpUrl = z.url().check(
 /** An integer in [min, max] (zod's own messages: "Too small: expected number to be >=min"). */
 export const intIn = (min: number, max: number) => z.number().check(z.int(), z.minimum(min), z.maximum(max));
 
-/** A number in [min, max]. */
-export const numberIn = (min: number, max: number) => z.number().check(z.minimum(min), z.maximum(max));
-
 /** A security group id. */
 export const securityGroupId = z
   .string()
